@@ -1,0 +1,35 @@
+"""The mesa Agent for a state actor: it holds its policy and answers when asked to move or vote."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from wargame.policies import Decision, Policy
+
+if TYPE_CHECKING:
+    from wargame.model import WargameModel
+    from wargame.program import CAction, CActor
+
+
+class StateActor(mesa.Agent):
+    """A state actor (US, North Korea, ...): a compiled actor spec plus its controller."""
+
+    def __init__(self, model: WargameModel, spec: CActor, policy: Policy) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.policy = policy
+
+    @property
+    def actor_id(self) -> str:
+        """The scenario's id for this actor."""
+        return self.spec.id
+
+    def decide(self) -> Decision:
+        """Choose this turn's options through the controller (agent, script or human)."""
+        return self.policy.decide(self.spec, self.model)  # type: ignore[arg-type]
+
+    def vote(self, proposal: CAction, key: str) -> CAction:
+        """Choose a ballot on a proposal put to this actor."""
+        return self.policy.vote(self.spec, self.model, proposal, key)  # type: ignore[arg-type]

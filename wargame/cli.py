@@ -1,0 +1,157 @@
+"""The `wargame` command line: validate, run, schema.
+
+Exit codes: 0 success; 1 the command ran but failed (e.g. a human-controlled actor had no
+moves); 2 bad input (file, option or saved state), with a message naming the file, the
+place and the fix; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from wargame.errors import InputError, Problem, WargameError
+from wargame.model import WargameModel
+from wargame.narrative import print_final, print_turn
+from wargame.outputs import read_json, write_json
+from wargame.scenario import Scenario, load_scenario
+from wargame.schema import ScenarioSpec
+
+app = typer.Typer(
+    help="Policy-response wargames: validate scenarios, run games, print the format.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+FileArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.", show_default=False)],
+    strict: Annotated[
+        bool, typer.Option(help="Also fail (exit 2) on numbers without source or assumption.")
+    ] = False,
+) -> None:
+    """Check scenario files; report every problem at once, and numbers lacking provenance."""
+    failed = False
+    for file in files:
+        try:
+            scenario = load_scenario(file)
+            for variant in scenario.spec.variants:
+                load_scenario(file, variant=variant)
+        except InputError as error:
+            err.print(str(error), markup=False)
+            failed = True
+            continue
+        unsourced = scenario.unsourced
+        status = "ok" if not unsourced else f"ok, {len(unsourced)} number(s) without provenance"
+        out.print(
+            f"{file}: {status}; {len(scenario.spec.actors)} actors, "
+            f"{len(scenario.spec.actions)} actions, {len(scenario.spec.variants)} variants, "
+            f"{len(scenario.uncertainties)} uncertain numbers",
+            markup=False,
+        )
+        for line in unsourced:
+            out.print(f"  no provenance: {line}", markup=False)
+        failed = failed or (strict and bool(unsourced))
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def run(
+    file: FileArg,
+    variant: Annotated[str | None, typer.Option(help="Policy variant to play.")] = None,
+    seed: Annotated[int, typer.Option(help="Run seed: same seed, same game.", min=0)] = 0,
+    turns: Annotated[
+        int | None, typer.Option(help="Play up to this turn (default: the scenario's).", min=1)
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a number: PATH=VALUE, e.g. parameters.x=1.5."),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the turn records and summary here.")
+    ] = None,
+    save_state: Annotated[
+        Path | None, typer.Option(help="Save the whole game state here at the end.")
+    ] = None,
+    from_state: Annotated[
+        Path | None, typer.Option(help="Continue a game saved with --save-state.")
+    ] = None,
+    summary: Annotated[
+        bool, typer.Option(help="Print only the final state and outcomes.")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+) -> None:
+    """Play one game and print who did what and why, the dice, and the state changes."""
+    for target in (json_out, save_state):
+        if target is not None and target.exists() and not force:
+            raise WargameError(f"{target} exists; pass --force to overwrite it")
+    scenario = load_scenario(file, variant=variant, overrides=set_ or ())
+    model = _start(scenario, seed, turns, from_state)
+    shown = len(model.records)
+    while model.running:
+        model.step()
+        if not summary and model.records[shown:]:
+            for record in model.records[shown:]:
+                print_turn(out, record)
+            shown = len(model.records)
+    result = model.summary()
+    print_final(out, scenario, result)
+    if json_out is not None:
+        write_json(json_out, {"summary": result, "records": model.records})
+    if save_state is not None:
+        write_json(save_state, model.snapshot())
+    model.release()
+
+
+def _start(scenario: Scenario, seed: int, turns: int | None, from_state: Path | None) -> WargameModel:
+    if from_state is None:
+        return WargameModel(scenario, seed=seed, turns=turns)
+    data = read_json(from_state, what="saved game state")
+    return WargameModel.restore(scenario, data, file=str(from_state), turns=turns)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors that check YAML as you type)."""
+    document: dict[str, Any] = ScenarioSpec.model_json_schema(by_alias=True)
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "wargame scenario"
+    out.print(json.dumps(document, indent=2), markup=False, soft_wrap=True)
+
+
+def main() -> None:
+    """Console entry point: user errors become messages and exit codes, never tracebacks."""
+    try:
+        app(standalone_mode=False)
+    except WargameError as error:
+        err.print(f"error: {error}", markup=False)
+        sys.exit(error.exit_code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)
+    except Exception as error:  # click's usage errors
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if isinstance(error, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+
+
+__all__ = ["Problem", "app", "main"]

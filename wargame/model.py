@@ -1,0 +1,331 @@
+"""WargameModel: one mesa step is one turn of the scenario.
+
+Turn order (fixed, documented in docs/scenario-format.md): delayed effects land; injects;
+each move phase in turn (decide on the same state, plan votes and dice, apply); beliefs
+learn from the turn's provocations and answers; standing rules; outcomes. Turn inputs from
+people (moves, votes, overrides) are set as attributes before `step()`, which takes none.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mesa
+
+from wargame import resolver
+from wargame.actors import StateActor
+from wargame.errors import InputError, Problem, WargameError
+from wargame.policies import DoctrinePolicy, HumanPolicy, LogitPolicy, Policy
+from wargame.resolver import Move, Override
+from wargame.rng import KeyedRandom
+from wargame.state import DeterrenceState
+
+if TYPE_CHECKING:
+    from wargame.program import CAction
+    from wargame.scenario import Scenario
+
+SNAPSHOT_FORMAT = "wargame-state/1"
+
+
+class WargameModel(mesa.Model):
+    """A game of one scenario (and variant) from one seed.
+
+    `record=False` keeps only what Monte Carlo needs (outcomes, counts, final state); the
+    decisions and dice are the same either way, so both modes give the same outcomes.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int = 0,
+        record: bool = True,
+        turns: int | None = None,
+        rng: Any = None,
+    ) -> None:
+        super().__init__(rng=seed if rng is None else rng)
+        self.scenario = scenario
+        self.program = scenario.program
+        self.seed = int(seed)
+        self.dice = KeyedRandom(self.seed)
+        self.explain = record
+        self.last_turn = scenario.spec.scenario.turns if turns is None else int(turns)
+        self.state: DeterrenceState = self.program.initial.copy()
+        self.records: list[dict[str, Any]] = []
+        self.escalation = 0.0
+        self.overrides: dict[str, Override] = {}
+        self.human_moves: dict[str, list[str]] = {}
+        self.human_votes: dict[str, dict[str, str]] = {}
+        self.inject_counts: dict[str, int] = {}
+        self.actors: dict[str, StateActor] = {
+            aid: StateActor(self, spec, self._policy(spec.controller))
+            for aid, spec in self.program.actors.items()
+        }
+
+    def _policy(self, controller: str) -> Policy:
+        if controller == "agent":
+            return LogitPolicy()
+        if controller == "human":
+            return HumanPolicy()
+        return DoctrinePolicy(self.program.doctrines[controller.split(":", 1)[1]],
+                              self.program.actions)
+
+    # -- the turn ---------------------------------------------------------------------
+    def step(self) -> None:
+        """Play one turn."""
+        if not self.running:
+            return
+        self.resolve_turn()
+        if self.state.turn >= self.last_turn:
+            self.running = False
+
+    def run(self) -> WargameModel:
+        """Play until the last turn or a terminal outcome."""
+        while self.running:
+            self.step()
+        return self
+
+    def resolve_turn(self) -> dict[str, Any] | None:
+        """Play one turn; return its record (None when not recording)."""
+        state = self.state
+        before = state.summary() if self.explain else None
+        state.begin_turn()
+        effects_log: list[dict[str, Any]] | None = [] if self.explain else None
+        resolver.land_delayed(state, effects_log)
+        injects = self._injects(effects_log)
+        all_moves: list[Move] = []
+        phases = []
+        for phase_name, actor_ids in self.program.phases:
+            decisions = [self.actors[a].decide() for a in actor_ids]
+            moves = []
+            for decision in decisions:
+                seen: dict[str, int] = {}
+                for action in decision.chosen:
+                    index = seen[action.id] = seen.get(action.id, 0) + 1
+                    key = resolver.move_key(state.turn, action, index)
+                    moves.append(Move(action, index, key))
+            resolver.plan(self.program, self, moves)
+            resolver.apply(self.program, self, moves, effects_log)
+            all_moves += moves
+            self.escalation += sum(m.action.escalation for m in moves)
+            if self.explain:
+                phases.append(
+                    {
+                        "phase": phase_name,
+                        "decisions": [d.to_json() for d in decisions],
+                        "adjudication": [_move_json(m) for m in moves],
+                    }
+                )
+        belief_log: list[dict[str, Any]] | None = [] if self.explain else None
+        resolver.update_beliefs(self.program, state, all_moves, belief_log)
+        rules = []
+        for rule_id, _, when, effects in self.program.rules:
+            if when(state):
+                rules.append(rule_id)
+                resolver.apply_effects(state, effects, f"rule {rule_id}", effects_log)
+        triggered = self._outcomes()
+        if not self.explain:
+            return None
+        record = {
+            "turn": state.turn,
+            "date": self.scenario.spec.scenario.turn_date(state.turn).isoformat(),
+            "injects": injects,
+            "phases": phases,
+            "beliefs": belief_log,
+            "rules_fired": rules,
+            "effects": effects_log,
+            "escalation_score": sum(m.action.escalation for m in all_moves),
+            "rung": self.rung(),
+            "state_before": before,
+            "state_after": state.summary(),
+            "outcomes_triggered": triggered,
+        }
+        self.records.append(record)
+        return record
+
+    def _injects(self, log: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        state, out = self.state, []
+        for inj in self.program.injects:
+            times = self.inject_counts.get(inj.id, 0)
+            if inj.max_times is not None and times >= inj.max_times:
+                continue
+            if inj.when is not None and not inj.when(state):
+                continue
+            scheduled = state.turn in inj.turns
+            probability = roll = None
+            fired = scheduled
+            if not scheduled and inj.probability is not None:
+                probability = min(1.0, max(0.0, inj.probability(state)))
+                roll = self.dice.uniform(f"inject:{inj.id}", state.turn, "fires")
+                fired = roll < probability
+            key = f"t{state.turn}:inject:{inj.id}"
+            forced = self.overrides.get(key)
+            if forced is not None:
+                fired = forced.result == "fired"
+            if fired:
+                self.inject_counts[inj.id] = times + 1
+                resolver.apply_effects(state, inj.effects, f"inject {inj.id}", log)
+            if log is not None and (fired or probability):
+                out.append(
+                    {"id": inj.id, "key": key, "description": inj.description,
+                     "scheduled": scheduled, "probability": probability, "roll": roll,
+                     "fired": fired, "forced": forced.reason if forced else None}
+                )
+        return out
+
+    def _outcomes(self) -> list[str]:
+        state, triggered = self.state, []
+        for outcome_id, _, when, terminal in self.program.outcomes:
+            if when(state):
+                triggered.append(outcome_id)
+                state.outcomes.setdefault(outcome_id, state.turn)
+                if terminal:
+                    self.running = False
+        return triggered
+
+    # -- what policies and the resolver ask of the model ---------------------------------
+    def legal(self, action: CAction, planned: list[CAction]) -> str | None:
+        """None if `action` may be taken now after `planned`, else why not."""
+        state = self.state
+        already = planned.count(action)
+        if state.turn_counts.get(action.id, 0) + already >= action.max_per_turn:
+            return f"at most {action.max_per_turn} per turn"
+        if action.max_per_game is not None:
+            if state.counts.get(action.id, 0) + already >= action.max_per_game:
+                return f"at most {action.max_per_game} per game"
+        last = state.last_taken.get(action.id)
+        if last is not None and action.cooldown and state.turn - last <= action.cooldown:
+            return f"cooling down until turn {last + action.cooldown + 1}"
+        if action.requires is not None and not action.requires(state):
+            return f"requires {action.requires_text}"
+        return None
+
+    def vote(self, voter: str, proposal: CAction, key: str) -> CAction:
+        """Ask a voter for its ballot on a proposal."""
+        return self.actors[voter].vote(proposal, key)
+
+    def rung(self) -> str | None:
+        """Name of the current rung of the escalation ladder."""
+        if self.program.ladder is None:
+            return None
+        variable, rungs = self.program.ladder
+        value = self.state.vars[variable]
+        name = rungs[0][0]
+        for rung_name, at in rungs:
+            if value >= at:
+                name = rung_name
+        return name
+
+    # -- facilitator controls ---------------------------------------------------------------
+    def force(self, key: str, result: str, reason: str) -> None:
+        """Force one adjudication item (a die, a vote, an inject) when its turn is played."""
+        if not reason.strip():
+            raise WargameError(f"forcing {key} needs a reason, for the record")
+        self.overrides[key] = Override(result, reason)
+
+    def reroll(self, key: str) -> None:
+        """Replace the draw behind a die (key as in the record) with a fresh one."""
+        turn_text, actor, rest = key.split(":", 2)
+        self.dice.reroll(actor, int(turn_text[1:]), f"die:{rest}")
+
+    # -- results ----------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """Outcomes, counts and final state: all that Monte Carlo keeps."""
+        return {
+            "seed": self.seed,
+            "variant": self.scenario.variant,
+            "turns_played": self.state.turn,
+            "outcomes": {o[0]: self.state.outcomes.get(o[0]) for o in self.program.outcomes},
+            "counts": dict(sorted(self.state.counts.items())),
+            "escalation_total": round(self.escalation, 6),
+            "final": self.state.summary(),
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole game as plain JSON: restoring it and playing on equals never stopping."""
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "scenario": self.scenario.spec.scenario.id,
+            "scenario_hash": self.scenario.content_hash,
+            "variant": self.scenario.variant,
+            "seed": self.seed,
+            "last_turn": self.last_turn,
+            "running": self.running,
+            "rerolls": dict(self.dice.rerolls),
+            "overrides": {k: [o.result, o.reason] for k, o in self.overrides.items()},
+            "inject_counts": dict(self.inject_counts),
+            "escalation": self.escalation,
+            "state": self.state.to_json(),
+            "records": self.records,
+        }
+
+    @classmethod
+    def restore(
+        cls, scenario: Scenario, data: dict[str, Any], *, file: str = "<state>",
+        record: bool = True, turns: int | None = None,
+    ) -> WargameModel:
+        """Continue a game from `snapshot()` output, after checking it fits the scenario."""
+        problems = check_snapshot(scenario, data, file)
+        if problems:
+            raise InputError(problems)
+        model = cls(scenario, seed=int(data["seed"]), record=record,
+                    turns=int(data["last_turn"]) if turns is None else turns)
+        model.dice = KeyedRandom(model.seed, data["rerolls"])
+        model.overrides = {k: Override(*v) for k, v in data["overrides"].items()}
+        model.inject_counts = dict(data["inject_counts"])
+        model.escalation = float(data["escalation"])
+        model.state = DeterrenceState.from_json(data["state"], model.program.initial.bounds)
+        model.records = list(data["records"]) if record else []
+        model.running = bool(data["running"]) and model.state.turn < model.last_turn
+        return model
+
+    def release(self) -> None:
+        """Drop mesa's per-model agent id counter (mesa 3.3 keeps every model alive through it)."""
+        self.remove_all_agents()
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
+
+
+def _move_json(move: Move) -> dict[str, Any]:
+    return {
+        "key": move.key,
+        "actor": move.action.actor,
+        "action": move.action.id,
+        "votes": move.votes,
+        "passed": move.passed,
+        "odds": {k: round(v, 4) for k, v in move.odds.items()},
+        "roll": None if move.roll is None else round(move.roll, 6),
+        "result": move.branch,
+        "forced": move.forced,
+    }
+
+
+def check_snapshot(scenario: Scenario, data: Any, file: str) -> list[Problem]:
+    """Problems that stop a saved state from being used with this scenario (empty if none)."""
+
+    def problem(message: str, hint: str = "") -> list[Problem]:
+        return [Problem(file, None, None, message, hint)]
+
+    if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
+        return problem(f"not a saved game state (expected format '{SNAPSHOT_FORMAT}')",
+                       "pass a file written by `wargame run --save-state`")
+    if data.get("scenario_hash") != scenario.content_hash:
+        return problem(
+            f"saved from scenario '{data.get('scenario')}' variant '{data.get('variant')}' "
+            "with different content than the file given now",
+            "run it with the scenario file, variant and --set options it was saved with",
+        )
+    try:
+        state = data["state"]
+        DeterrenceState.from_json(state, scenario.program.initial.bounds)
+        int(data["seed"]), int(data["last_turn"]), float(data["escalation"])
+        dict(data["rerolls"]), dict(data["overrides"]), dict(data["inject_counts"])
+        list(data["records"])
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        return problem(f"the saved state is damaged or incomplete ({type(error).__name__}: "
+                       f"{error})", "save it again with `wargame run --save-state`")
+    initial = scenario.program.initial
+    if set(state["vars"]) != set(initial.vars) or set(state["attrs"]) != set(initial.attrs):
+        return problem("its variables or actors differ from the scenario's")
+    return []

@@ -1,0 +1,289 @@
+"""How an actor chooses: by expected utility and a logit rule, by a scripted doctrine, or a human.
+
+All three answer the same two questions through the same interface, so any team can be
+swapped between agent, script and human: `decide` (which options this turn) and `vote`
+(which ballot on a proposal put to this actor). Scoring draws no random number; only the
+final pick does, from the keyed stream, so asking "what would it do?" changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from wargame.errors import WargameError
+from wargame.program import CAction, CActor, CDoctrine
+from wargame.rng import KeyedRandom
+from wargame.state import DeterrenceState, Term
+
+PASS = "pass"
+"""The status-quo choice: do nothing more this turn (utility 0)."""
+
+
+@dataclass(slots=True)
+class Scored:
+    """One option with its utility, its terms (when explaining) and its logit probability."""
+
+    action: CAction
+    utility: float
+    terms: dict[str, float] | None = None
+    probability: float = 0.0
+
+
+@dataclass(slots=True)
+class Decision:
+    """What an actor chose this turn, and why."""
+
+    actor: str
+    controller: str
+    chosen: list[CAction]
+    options: list[Scored] = field(default_factory=list)
+    note: str = ""
+
+    def to_json(self, top: int = 5) -> dict[str, Any]:
+        """A record of the decision a facilitator can explain a move from."""
+        ranked = sorted(self.options, key=lambda o: -o.probability)[:top]
+        return {
+            "actor": self.actor,
+            "controller": self.controller,
+            "chosen": [a.id for a in self.chosen],
+            "top_options": [
+                {
+                    "action": o.action.id,
+                    "utility": round(o.utility, 4),
+                    "probability": round(o.probability, 4),
+                    "terms": {k: round(v, 4) for k, v in (o.terms or {}).items()},
+                }
+                for o in ranked
+            ],
+            "narrative": self.narrative(),
+        }
+
+    def narrative(self) -> str:
+        """One sentence per chosen option naming its two largest reasons."""
+        if self.note and not self.chosen:
+            return f"{self.actor} did nothing: {self.note}."
+        if not self.chosen:
+            return f"{self.actor} held its course (no option beat the status quo)."
+        by_id = {o.action.id: o for o in self.options}
+        parts = []
+        for action in self.chosen:
+            scored = by_id.get(action.id)
+            if scored is None or not scored.terms:
+                parts.append(f"{action.label} ({self.controller})")
+                continue
+            reasons = sorted(scored.terms.items(), key=lambda kv: -abs(kv[1]))[:2]
+            why = " and ".join(f"{name} {value:+.2f}" for name, value in reasons)
+            parts.append(f"{action.label} (p={scored.probability:.2f}; mainly {why})")
+        suffix = f" [{self.note}]" if self.note else ""
+        return f"{self.actor} chose " + "; ".join(parts) + "." + suffix
+
+
+class Context(Protocol):
+    """What a policy may read: the state, the dice, the turn's earlier moves, human inputs."""
+
+    state: DeterrenceState
+    dice: KeyedRandom
+    explain: bool
+    human_moves: dict[str, list[str]]
+    human_votes: dict[str, dict[str, str]]
+
+    def legal(self, action: CAction, planned: list[CAction]) -> str | None:
+        """None if the action may be taken now (after `planned`), else the reason it may not."""
+        ...
+
+
+def term_label(term: Term) -> str:
+    """'tension', 'NK.capability' or 'US->JP.trust'."""
+    if term[0] == "v":
+        return term[1]
+    if term[0] == "a":
+        return f"{term[1]}.{term[2]}"
+    return f"{term[1]}->{term[2]}.{term[3]}"
+
+
+def utility(
+    actor: CActor, action: CAction, state: DeterrenceState, weights: dict[Term, float], explain: bool
+) -> tuple[float, dict[str, float] | None]:
+    """Expected utility of one option: objectives, cost, motive and expected responses."""
+    terms: dict[str, float] | None = {} if explain else None
+    total = 0.0
+    for term, op, value, probability in action.scored:
+        amount = value(state)
+        if op == "add":
+            delta = amount
+        elif op == "mul":
+            delta = state.get(term) * (amount - 1.0)
+        else:
+            delta = amount - state.get(term)
+        if probability is not None:
+            delta *= min(1.0, max(0.0, probability(state)))
+        contribution = weights[term] * delta
+        total += contribution
+        if terms is not None:
+            label = term_label(term)
+            terms[label] = terms.get(label, 0.0) + contribution
+    cost = action.cost(state)
+    motive = action.motive(state)
+    total += motive - cost
+    beliefs = state.beliefs[actor.id]
+    for responder, loss in action.deterred_by:
+        alpha, beta = beliefs[responder]
+        expected = alpha / (alpha + beta) * loss(state)
+        total -= expected
+        if terms is not None:
+            terms[f"response from {responder}"] = -expected
+    if terms is not None:
+        if cost:
+            terms["cost"] = -cost
+        if motive:
+            terms["motive"] = motive
+    return total, terms
+
+
+def logit(utilities: list[float], rationality: float) -> list[float]:
+    """Softmax probabilities, computed stably (log-sum-exp) for any rationality and utility."""
+    if not utilities:
+        return []
+    scaled = [rationality * u for u in utilities]
+    top = max(scaled)
+    weights = [math.exp(x - top) for x in scaled]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def pick(probabilities: list[float], draw: float) -> int:
+    """Index chosen by one uniform draw (inverse CDF)."""
+    running = 0.0
+    for i, p in enumerate(probabilities):
+        running += p
+        if draw < running:
+            return i
+    return len(probabilities) - 1
+
+
+class LogitPolicy:
+    """An agent: scores each legal option and picks options one by one by a logit rule.
+
+    The status quo (pass, utility 0) is always an option; picking it ends the turn's
+    choices. Picks continue while the actor's budget (count and points) allows.
+    """
+
+    name = "agent"
+
+    def score(self, actor: CActor, ctx: Context, planned: list[CAction]) -> list[Scored]:
+        """Legal options with utilities and single-pick logit probabilities; draws nothing."""
+        state = ctx.state
+        weights = {term: w(state) for term, w in actor.objectives}
+        scored = []
+        for action in actor.menu:
+            if ctx.legal(action, planned) is None:
+                total, terms = utility(actor, action, state, weights, ctx.explain)
+                scored.append(Scored(action, total, terms))
+        probabilities = logit([0.0] + [s.utility for s in scored], actor.rationality)
+        for s, p in zip(scored, probabilities[1:], strict=True):
+            s.probability = p
+        return scored
+
+    def decide(self, actor: CActor, ctx: Context) -> Decision:
+        """Sequential logit picks within the budget, each from its own keyed draw."""
+        options = self.score(actor, ctx, [])
+        chosen: list[CAction] = []
+        points = actor.budget_points
+        for k in range(actor.budget_count):
+            candidates = [
+                s
+                for s in options
+                if (points is None or s.action.budget_cost <= points)
+                and ctx.legal(s.action, chosen) is None
+            ]
+            if not candidates:
+                break
+            probabilities = logit([0.0] + [s.utility for s in candidates], actor.rationality)
+            index = pick(probabilities, ctx.dice.uniform(actor.id, ctx.state.turn, f"choice:{k}"))
+            if index == 0:
+                break
+            action = candidates[index - 1].action
+            chosen.append(action)
+            if points is not None:
+                points -= action.budget_cost
+        return Decision(actor.id, self.name, chosen, options)
+
+    def vote(self, actor: CActor, ctx: Context, proposal: CAction, key: str) -> CAction:
+        """Choose a ballot by the same utilities and logit rule."""
+        ballots = actor.ballots[proposal.id]
+        weights = {term: w(ctx.state) for term, w in actor.objectives}
+        utilities = [utility(actor, b, ctx.state, weights, False)[0] for b in ballots]
+        probabilities = logit(utilities, actor.rationality)
+        return ballots[pick(probabilities, ctx.dice.uniform(actor.id, ctx.state.turn, key))]
+
+
+class DoctrinePolicy:
+    """A script: the first plan step whose condition holds gives the options, in order."""
+
+    def __init__(self, doctrine: CDoctrine, actions: dict[str, CAction]) -> None:
+        self.doctrine = doctrine
+        self.actions = actions
+        self.name = f"script:{doctrine.id}"
+
+    def decide(self, actor: CActor, ctx: Context) -> Decision:
+        """Take the plan step's options that are legal and fit the budget; note the rest."""
+        for step, (condition, choose) in enumerate(self.doctrine.plan):
+            if condition is None or condition(ctx.state):
+                break
+        else:
+            return Decision(actor.id, self.name, [], note="no plan step applied")
+        chosen: list[CAction] = []
+        skipped = []
+        for action_id in choose:
+            action = self.actions[action_id]
+            reason = ctx.legal(action, chosen)
+            if reason is None and len(chosen) >= actor.budget_count:
+                reason = "over budget"
+            if reason is None:
+                chosen.append(action)
+            else:
+                skipped.append(f"{action_id}: {reason}")
+        note = f"plan step {step + 1}" + (f"; skipped {', '.join(skipped)}" if skipped else "")
+        return Decision(actor.id, self.name, chosen, note=note)
+
+    def vote(self, actor: CActor, ctx: Context, proposal: CAction, key: str) -> CAction:
+        """The doctrine's ballot for this proposal, or the agent's choice if it names none."""
+        ballot = self.doctrine.ballots.get(proposal.id)
+        if ballot is None:
+            return LogitPolicy().vote(actor, ctx, proposal, key)
+        return self.actions[ballot]
+
+
+class HumanPolicy:
+    """A person: moves and votes are handed to the model before the turn is played."""
+
+    name = "human"
+
+    def decide(self, actor: CActor, ctx: Context) -> Decision:
+        """Take the entered moves; an illegal or unknown one is an error that names it."""
+        if actor.id not in ctx.human_moves:
+            raise WargameError(f"no moves entered for {actor.id}, which a human controls")
+        by_id = {a.id: a for a in actor.menu}
+        chosen: list[CAction] = []
+        for action_id in ctx.human_moves[actor.id]:
+            if action_id not in by_id:
+                raise WargameError(f"{actor.id} has no option '{action_id}' on its menu")
+            reason = ctx.legal(by_id[action_id], chosen)
+            if reason is not None:
+                raise WargameError(f"{actor.id} cannot take '{action_id}' now: {reason}")
+            chosen.append(by_id[action_id])
+        return Decision(actor.id, self.name, chosen, LogitPolicy().score(actor, ctx, []))
+
+    def vote(self, actor: CActor, ctx: Context, proposal: CAction, key: str) -> CAction:
+        """The entered ballot for this proposal."""
+        ballot_id = ctx.human_votes.get(actor.id, {}).get(proposal.id)
+        for ballot in actor.ballots[proposal.id]:
+            if ballot.id == ballot_id:
+                return ballot
+        names = [b.id for b in actor.ballots[proposal.id]]
+        raise WargameError(f"{actor.id} must vote on {proposal.id}: enter one of {names}")
+
+
+Policy = LogitPolicy | DoctrinePolicy | HumanPolicy

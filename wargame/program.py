@@ -1,0 +1,525 @@
+"""Compile a validated scenario into fast runtime objects (the Program).
+
+Every expression becomes a closure over the DeterrenceState; every name is resolved here,
+once, so unknown names are load-time errors and turns run without parsing or lookups by
+string. Nothing in this module knows about particular actors or regions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wargame.expr import Call, ExprError, Getter, Name, Node, compile_node, parse
+from wargame.schema import (
+    CATEGORIES,
+    RELATION_FIELDS,
+    TARGET_RE,
+    Action,
+    Effect,
+    Quantity,
+    ScenarioSpec,
+)
+from wargame.state import DeterrenceState, Term
+
+Path = tuple[str | int, ...]
+
+DOMAIN_FUNCTIONS = (
+    "count",
+    "taken",
+    "recent",
+    "provoked",
+    "response",
+    "belief",
+    "rel",
+)
+
+
+class CompileProblem(Exception):
+    """A name or expression problem found while compiling, with its place in the document."""
+
+    def __init__(self, path: Path, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.path, self.message, self.hint = path, message, hint
+
+
+@dataclass(slots=True)
+class CEffect:
+    """One compiled effect: write `op value` to `term` after `delay` turns."""
+
+    term: Term
+    op: str
+    value: Getter
+    delay: int
+
+
+@dataclass(slots=True)
+class CBranch:
+    """One compiled uncertain result."""
+
+    name: str
+    probability: Getter | None
+    effects: list[CEffect]
+
+
+@dataclass(slots=True)
+class CAction:
+    """One compiled menu option, with everything the policies and the resolver need."""
+
+    id: str
+    actor: str
+    label: str
+    category: str
+    escalation: float
+    cost: Getter
+    motive: Getter
+    effects: list[CEffect]
+    branches: list[CBranch]
+    targets: tuple[str, ...]
+    observers: frozenset[str] | None  # None means public
+    signals: float
+    provocation: bool
+    deterred_by: list[tuple[str, Getter]]
+    requires: Getter | None
+    cooldown: int
+    max_per_turn: int
+    max_per_game: int | None
+    budget_cost: float
+    voters: tuple[str, ...]
+    on_veto: list[CEffect]
+    ballot_on: str | None
+    vote: str | None
+    requires_text: str = ""
+    scored: list[tuple[Term, str, Getter, Getter | None]] = field(default_factory=list)
+    """Effects on the actor's own objective terms: (term, op, value, branch probability)."""
+
+
+@dataclass(slots=True)
+class CActor:
+    """One compiled actor."""
+
+    id: str
+    name: str
+    rationality: float
+    budget_count: int
+    budget_points: float | None
+    controller: str
+    objectives: list[tuple[Term, Getter]]
+    menu: list[CAction]
+    ballots: dict[str, list[CAction]]
+
+
+@dataclass(slots=True)
+class CInject:
+    """One compiled inject."""
+
+    id: str
+    description: str
+    turns: frozenset[int]
+    probability: Getter | None
+    when: Getter | None
+    max_times: int | None
+    effects: list[CEffect]
+
+
+@dataclass(slots=True)
+class CDoctrine:
+    """One compiled doctrine: ordered (condition, actions) plan steps and ballots."""
+
+    id: str
+    actor: str
+    plan: list[tuple[Getter | None, list[str]]]
+    ballots: dict[str, str]
+
+
+@dataclass(slots=True)
+class Program:
+    """The runtime form of a scenario."""
+
+    actors: dict[str, CActor]
+    actions: dict[str, CAction]
+    phases: list[tuple[str, list[str]]]
+    injects: list[CInject]
+    rules: list[tuple[str, str, Getter, list[CEffect]]]
+    outcomes: list[tuple[str, str, Getter, bool]]
+    doctrines: dict[str, CDoctrine]
+    learning_rate: Getter
+    max_belief_strength: float
+    ladder: tuple[str, list[tuple[str, float]]] | None
+    initial: DeterrenceState
+
+
+def number(value: float | Quantity) -> float:
+    """The float of a plain number or a Quantity."""
+    return value.value if isinstance(value, Quantity) else float(value)
+
+
+def _const(value: float) -> Getter:
+    return lambda s: value
+
+
+class Compiler:
+    """Resolves names and compiles expressions for one validated scenario."""
+
+    def __init__(self, spec: ScenarioSpec, disabled: Iterable[str] = ()) -> None:
+        self.spec = spec
+        self.disabled = set(disabled)
+        self.params = {k: p.value for k, p in spec.parameters.items()}
+        self.problems: list[CompileProblem] = []
+        self.rung_at: list[tuple[str, float]] = []
+        if spec.state.ladder:
+            self.rung_at = [(r.name, r.at) for r in spec.state.ladder.rungs]
+
+    # -- names and expressions ---------------------------------------------------
+    def _actor(self, name: str, self_actor: str | None) -> str:
+        if name == "self":
+            if self_actor is None:
+                raise ExprError("'self' means the acting actor and is not defined here")
+            return self_actor
+        if name not in self.spec.actors:
+            raise ExprError(f"unknown actor '{name}'" + _suggest(name, self.spec.actors))
+        return name
+
+    def term(self, text: str, self_actor: str | None) -> Term:
+        """Parse an effect target or objective key into a state term."""
+        match = TARGET_RE.match(text.replace(" ", ""))
+        if not match:
+            raise ExprError(f"'{text}' is not a state term; write 'var', 'ACTOR.attr' or 'A->B.x'")
+        if match["var"]:
+            if match["var"] not in self.spec.state.variables:
+                names = list(self.spec.state.variables)
+                raise ExprError(f"unknown variable '{match['var']}'" + _suggest(text, names))
+            return ("v", match["var"])
+        if match["attr"]:
+            actor = self._actor(match["actor"], self_actor)
+            if match["attr"] not in self.spec.state.attributes:
+                names = list(self.spec.state.attributes)
+                raise ExprError(f"unknown attribute '{match['attr']}'" + _suggest(match["attr"], names))
+            return ("a", actor, match["attr"])
+        src, dst = self._actor(match["src"], self_actor), self._actor(match["dst"], self_actor)
+        if match["field"] not in RELATION_FIELDS:
+            raise ExprError(
+                f"unknown relation field '{match['field']}'; use one of {list(RELATION_FIELDS)}"
+            )
+        return ("r", src, dst, match["field"])
+
+    def _name(self, dotted: str, self_actor: str | None) -> Getter:
+        if dotted in self.params:
+            return _const(self.params[dotted])
+        if dotted in self.spec.state.variables:
+            return lambda s: s.vars[dotted]
+        if dotted == "turn":
+            return lambda s: float(s.turn)
+        if dotted == "rung":
+            return self._rung_getter()
+        if dotted in self.spec.actions:
+            raise ExprError(
+                f"'{dotted}' is an action, not a value; use taken({dotted}) or count({dotted})"
+            )
+        if "." in dotted:
+            term = self.term(dotted, self_actor)
+            actor, attr = term[1], term[2]
+            return lambda s: s.attrs[actor][attr]
+        known = [*self.params, *self.spec.state.variables, "turn", "rung"]
+        raise ExprError(f"unknown name '{dotted}'" + _suggest(dotted, known))
+
+    def _rung_getter(self) -> Getter:
+        if not self.spec.state.ladder:
+            raise ExprError("'rung' needs a ladder in state.ladder")
+        variable, rungs = self.spec.state.ladder.variable, [r.at for r in self.rung_at]
+
+        def rung(s: DeterrenceState) -> float:
+            value = s.vars[variable]
+            return float(sum(1 for at in rungs if value >= at) - 1)
+
+        return rung
+
+    def _counter_key(self, node: Node) -> str:
+        if not isinstance(node, Name):
+            raise ExprError("expected an action name (or action.branch) here")
+        action, _, branch = node.dotted.partition(".")
+        if action not in self.spec.actions:
+            raise ExprError(f"unknown action '{action}'" + _suggest(action, self.spec.actions))
+        if branch and branch not in {b.name for b in self.spec.actions[action].branches}:
+            names = [b.name for b in self.spec.actions[action].branches]
+            raise ExprError(f"action '{action}' has no branch '{branch}'; branches: {names}")
+        return node.dotted
+
+    def _call(self, fname: str, args: tuple[Node, ...], self_actor: str | None) -> Any:
+        arity = {"count": 1, "taken": 1, "recent": 1, "provoked": 1, "response": 1}
+        arity |= {"belief": 2, "rel": 3}
+        if fname not in arity:
+            return NotImplemented
+        if len(args) != arity[fname]:
+            raise ExprError(f"{fname}() takes {arity[fname]} argument(s), got {len(args)}")
+        if fname in ("count", "taken", "recent"):
+            key = self._counter_key(args[0])
+            if fname == "count":
+                return lambda s: float(s.counts.get(key, 0))
+            if fname == "taken":
+                return lambda s: float(s.turn_counts.get(key, 0))
+            return lambda s: float(s.last_counts.get(key, 0))
+        actors = [self._actor(_bare(a), self_actor) for a in args[:2]]
+        if fname == "provoked":
+            who = actors[0]
+            return lambda s: 1.0 if who in s.provoked else 0.0
+        if fname == "response":
+            who = actors[0]
+            return lambda s: noisy_or(s.signals.get(who, {}).values())
+        observer, subject = actors
+        if fname == "belief":
+            return lambda s: s.belief(observer, subject)
+        rel_field = _bare(args[2])
+        if rel_field not in RELATION_FIELDS:
+            raise ExprError(f"rel() field must be one of {list(RELATION_FIELDS)}")
+        return lambda s: float(s.graph.adj[observer][subject][rel_field])
+
+    def expr(self, text: str, path: Path, self_actor: str | None = None) -> Getter:
+        """Compile an expression; problems are collected against `path`."""
+        try:
+            node = parse(text)
+            return compile_node(
+                node,
+                lambda dotted: self._name(dotted, self_actor),
+                lambda fname, args: self._call(fname, args, self_actor),
+                known_functions=DOMAIN_FUNCTIONS,
+            )
+        except ExprError as error:
+            self.problems.append(CompileProblem(path, f"in expression '{text}': {error}"))
+            return _const(0.0)
+
+    def value(self, value: Any, path: Path, self_actor: str | None = None) -> Getter:
+        """Compile a Value field: a number, a Quantity or an expression."""
+        if isinstance(value, str):
+            return self.expr(value, path, self_actor)
+        return _const(number(value))
+
+    def effects(self, effects: list[Effect], path: Path, actor: str | None) -> list[CEffect]:
+        """Compile a list of effects."""
+        out = []
+        for i, effect in enumerate(effects):
+            op, raw = effect.operation
+            try:
+                term = self.term(effect.target, actor)
+            except ExprError as error:
+                self.problems.append(CompileProblem((*path, i, "target"), str(error)))
+                continue
+            getter = self.value(raw, (*path, i, op), actor)
+            out.append(CEffect(term, op, getter, effect.delay))
+        return out
+
+    # -- the whole scenario -----------------------------------------------------------
+    def action(self, action_id: str, spec: Action) -> CAction:
+        """Compile one action."""
+        path: Path = ("actions", action_id)
+        me = spec.actor
+        weights = {k: number(v) for k, v in self.spec.categories.items()}
+        escalation = number(spec.escalation) if spec.escalation is not None else None
+        if escalation is None:
+            escalation = weights.get(spec.category, float(CATEGORIES.index(spec.category)))
+        observers: frozenset[str] | None = None
+        if spec.observed_by == "target":
+            observers = frozenset([me, *spec.targets])
+        elif spec.observed_by == "covert":
+            observers = frozenset([me])
+        elif isinstance(spec.observed_by, list):
+            observers = frozenset([me, *spec.observed_by])
+        branches = [
+            CBranch(
+                b.name,
+                None if b.probability is None else self.value(
+                    b.probability, (*path, "branches", i, "probability"), me
+                ),
+                self.effects(b.effects, (*path, "branches", i, "effects"), me),
+            )
+            for i, b in enumerate(spec.branches)
+        ]
+        return CAction(
+            id=action_id,
+            actor=me,
+            label=spec.label,
+            category=spec.category,
+            escalation=escalation,
+            cost=self.value(spec.cost, (*path, "cost"), me),
+            motive=self.value(spec.motive, (*path, "motive"), me),
+            effects=self.effects(spec.effects, (*path, "effects"), me),
+            branches=branches,
+            targets=tuple(spec.targets),
+            observers=observers,
+            signals=number(spec.signals),
+            provocation=spec.provocation,
+            deterred_by=[
+                (r, self.value(v, (*path, "deterred_by", r), me)) for r, v in spec.deterred_by.items()
+            ],
+            requires=None if spec.requires is None else self.expr(
+                spec.requires, (*path, "requires"), me
+            ),
+            requires_text=spec.requires or "",
+            cooldown=spec.cooldown,
+            max_per_turn=spec.max_per_turn,
+            max_per_game=spec.max_per_game,
+            budget_cost=spec.budget_cost,
+            voters=tuple(spec.consent.voters) if spec.consent else (),
+            on_veto=self.effects(spec.consent.on_veto, (*path, "consent", "on_veto"), me)
+            if spec.consent
+            else [],
+            ballot_on=spec.ballot.on if spec.ballot else None,
+            vote=spec.ballot.vote if spec.ballot else None,
+        )
+
+    def compile(self) -> Program:
+        """Compile everything; check self.problems afterwards."""
+        spec = self.spec
+        actions = {aid: self.action(aid, a) for aid, a in spec.actions.items()}
+        actors = {}
+        for aid, actor in spec.actors.items():
+            objectives = []
+            for key, weight in actor.objectives.items():
+                try:
+                    term = self.term(key, aid)
+                except ExprError as error:
+                    self.problems.append(CompileProblem(("actors", aid, "objectives", key), str(error)))
+                    continue
+                objectives.append((term, self.value(weight, ("actors", aid, "objectives", key), aid)))
+            menu = [
+                a for a in actions.values()
+                if a.actor == aid and a.ballot_on is None and a.id not in self.disabled
+            ]
+            ballots: dict[str, list[CAction]] = {}
+            for a in actions.values():
+                if a.actor == aid and a.ballot_on is not None:
+                    ballots.setdefault(a.ballot_on, []).append(a)
+            actors[aid] = CActor(
+                id=aid,
+                name=actor.name,
+                rationality=number(actor.rationality),
+                budget_count=actor.budget.count,
+                budget_points=actor.budget.points,
+                controller=actor.controller,
+                objectives=objectives,
+                menu=menu,
+                ballots=ballots,
+            )
+            own_terms = {term for term, _ in objectives}
+            for a in actions.values():
+                if a.actor != aid:
+                    continue
+                a.scored = [(e.term, e.op, e.value, None) for e in a.effects if e.term in own_terms]
+                for b in a.branches:
+                    a.scored += [
+                        (e.term, e.op, e.value, b.probability or _rest(a, b))
+                        for e in b.effects
+                        if e.term in own_terms
+                    ]
+        injects = [
+            CInject(
+                id=iid,
+                description=inj.description,
+                turns=frozenset(inj.turns),
+                probability=None if inj.probability is None else self.value(
+                    inj.probability, ("injects", iid, "probability")
+                ),
+                when=None if inj.when is None else self.expr(inj.when, ("injects", iid, "when")),
+                max_times=inj.max_times,
+                effects=self.effects(inj.effects, ("injects", iid, "effects"), None),
+            )
+            for iid, inj in spec.injects.items()
+        ]
+        rules = [
+            (rid, r.description, self.expr(r.when, ("rules", rid, "when")),
+             self.effects(r.effects, ("rules", rid, "effects"), None))
+            for rid, r in spec.rules.items()
+        ]
+        outcomes = [
+            (oid, o.description, self.expr(o.when, ("outcomes", oid, "when")), o.terminal)
+            for oid, o in spec.outcomes.items()
+        ]
+        doctrines = {
+            did: CDoctrine(
+                did,
+                d.actor,
+                [
+                    (None if st.when is None else self.expr(
+                        st.when, ("doctrines", did, "plan", i, "when"), d.actor
+                    ), list(st.choose))
+                    for i, st in enumerate(d.plan)
+                ],
+                dict(d.ballots),
+            )
+            for did, d in spec.doctrines.items()
+        }
+        return Program(
+            actors=actors,
+            actions=actions,
+            phases=[(p.name, list(p.actors)) for p in spec.phases],
+            injects=injects,
+            rules=rules,
+            outcomes=outcomes,
+            doctrines=doctrines,
+            learning_rate=self.value(spec.state.beliefs.learning_rate, ("state", "beliefs")),
+            max_belief_strength=spec.state.beliefs.max_strength,
+            ladder=(spec.state.ladder.variable, self.rung_at) if spec.state.ladder else None,
+            initial=self.initial_state(),
+        )
+
+    def initial_state(self) -> DeterrenceState:
+        """The state at the start of turn 1."""
+        spec = self.spec
+        state = DeterrenceState()
+        for name, var in spec.state.variables.items():
+            state.bounds[("v", name)] = (var.min, var.max)
+            state.put(("v", name), number(var.initial))
+        for aid, actor in spec.actors.items():
+            state.attrs[aid] = {}
+            for attr, aspec in spec.state.attributes.items():
+                state.bounds[("a", aid, attr)] = (aspec.min, aspec.max)
+                state.put(("a", aid, attr), number(actor.attributes.get(attr, aspec.default)))
+            state.graph.add_node(aid)
+        prior = spec.state.beliefs.prior
+        state.beliefs = {
+            o: {s: [prior.alpha, prior.beta] for s in spec.actors if s != o} for o in spec.actors
+        }
+        for rel in spec.relations:
+            state.graph.add_edge(rel.source, rel.target)
+            for fname in RELATION_FIELDS:
+                state.put(("r", rel.source, rel.target, fname), number(getattr(rel, fname)))
+            if rel.resolve_belief:
+                belief = rel.resolve_belief
+                state.beliefs[rel.source][rel.target] = [belief.alpha, belief.beta]
+        return state
+
+
+def _rest(action: CAction, branch: Any) -> Getter:
+    """Probability of the last branch: whatever the listed ones leave."""
+    others = [b.probability for b in action.branches if b is not branch and b.probability]
+
+    def rest(s: DeterrenceState) -> float:
+        return max(0.0, 1.0 - sum(min(1.0, max(0.0, p(s))) for p in others))
+
+    return rest
+
+
+def noisy_or(strengths: Iterable[float]) -> float:
+    """Combined strength of several signals in [0, 1]: 1 - prod(1 - s)."""
+    miss = 1.0
+    for s in strengths:
+        miss *= 1.0 - s
+    return 1.0 - miss
+
+
+def _bare(node: Node) -> str:
+    if isinstance(node, Name) and "." not in node.dotted:
+        return node.dotted
+    if isinstance(node, Call):
+        raise ExprError(f"expected a name here, got a call to {node.name}()")
+    raise ExprError("expected a bare name here (an actor id or a relation field)")
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str:
+    from wargame.errors import suggest
+
+    return suggest(name, candidates)
+
+
+Resolver = Callable[[str], Getter]

@@ -1,0 +1,223 @@
+"""Adjudication: turn one phase's chosen moves into state changes, in two steps.
+
+`plan` lists everything it is about to decide (each vote, each die with its odds, each
+effect) without changing the state; `apply` then carries the plan out. Between the two a
+facilitator's overrides (force a result, with a reason) replace single items, and the
+record keeps both the roll and the override.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wargame.errors import WargameError
+from wargame.program import CAction, CEffect, Program, noisy_or
+from wargame.state import DeterrenceState
+
+
+@dataclass(slots=True)
+class Override:
+    """A facilitator's ruling on one adjudication item: its forced result and why."""
+
+    result: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Move:
+    """One action instance in a phase, with its votes and its die once planned."""
+
+    action: CAction
+    index: int
+    key: str
+    votes: dict[str, str] = field(default_factory=dict)
+    passed: bool = True
+    odds: dict[str, float] = field(default_factory=dict)
+    roll: float | None = None
+    branch: str | None = None
+    forced: str | None = None
+
+
+def move_key(turn: int, action: CAction, index: int) -> str:
+    """Stable id of an action instance: what facilitators name to force or re-roll."""
+    return f"t{turn}:{action.actor}:{action.id}#{index}"
+
+
+def branch_odds(action: CAction, state: DeterrenceState) -> dict[str, float]:
+    """Probabilities of each branch now, clipped so they sum to at most one."""
+    odds: dict[str, float] = {}
+    left = 1.0
+    for b in action.branches:
+        p = left if b.probability is None else min(left, max(0.0, b.probability(state)))
+        odds[b.name] = p
+        left -= p
+    return odds
+
+
+def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
+    """Decide votes and dice for each move (reading, never writing, the state)."""
+    state, overrides = ctx.state, ctx.overrides
+    for move in moves:
+        action = move.action
+        for voter in action.voters:
+            vote_key = f"{move.key}:vote:{voter}"
+            ballot = ctx.vote(voter, action, vote_key)
+            forced = overrides.get(vote_key)
+            if forced is not None:
+                ballot = _ballot(program, voter, action, forced, vote_key)
+            move.votes[voter] = ballot.id
+        move.passed = all(program.actions[b].vote != "veto" for b in move.votes.values())
+        if not move.passed or not action.branches:
+            continue
+        move.odds = branch_odds(action, state)
+        move.roll = ctx.dice.uniform(action.actor, state.turn, f"die:{action.id}#{move.index}")
+        running = 0.0
+        move.branch = action.branches[-1].name
+        for name, p in move.odds.items():
+            running += p
+            if move.roll < running:
+                move.branch = name
+                break
+        forced = overrides.get(move.key)
+        if forced is not None:
+            if forced.result not in move.odds:
+                raise WargameError(
+                    f"cannot force {move.key} to '{forced.result}': "
+                    f"its results are {list(move.odds)}"
+                )
+            move.branch, move.forced = forced.result, forced.reason
+
+
+def _ballot(program: Program, voter: str, proposal: CAction, forced: Override, key: str) -> CAction:
+    for ballot in program.actors[voter].ballots[proposal.id]:
+        if ballot.id == forced.result:
+            return ballot
+    names = [b.id for b in program.actors[voter].ballots[proposal.id]]
+    raise WargameError(f"cannot force {key} to '{forced.result}': ballots are {names}")
+
+
+def apply(program: Program, ctx: Any, moves: list[Move], log: list[dict[str, Any]] | None) -> None:
+    """Carry out planned moves: counts, effects (now or delayed), provocations and signals."""
+    state = ctx.state
+    for move in moves:
+        action = move.action
+        for ballot_id in move.votes.values():
+            ballot = program.actions[ballot_id]
+            take(state, ballot)
+            apply_effects(state, ballot.effects, ballot.id, log)
+        take(state, action)
+        if not move.passed:
+            apply_effects(state, action.on_veto, f"{action.id} (vetoed)", log)
+            continue
+        apply_effects(state, action.effects, action.id, log)
+        if move.branch is not None:
+            state.count_taken(f"{action.id}.{move.branch}")
+            for b in action.branches:
+                if b.name == move.branch:
+                    apply_effects(state, b.effects, f"{action.id}.{b.name}", log)
+        if action.provocation:
+            state.provoked.add(action.actor)
+        if action.signals and action.observers is None:
+            for target in action.targets:
+                heard = state.signals.setdefault(target, {})
+                heard[action.actor] = noisy_or([heard.get(action.actor, 0.0), action.signals])
+
+
+def take(state: DeterrenceState, action: CAction) -> None:
+    """Count an action as taken this turn."""
+    state.count_taken(action.id)
+    state.last_taken[action.id] = state.turn
+
+
+def apply_effects(
+    state: DeterrenceState,
+    effects: list[CEffect],
+    cause: str,
+    log: list[dict[str, Any]] | None,
+) -> None:
+    """Apply effects now, or queue delayed ones with their value fixed at the time of the cause."""
+    for effect in effects:
+        amount = effect.value(state)
+        if effect.delay:
+            state.pending.append([state.turn + effect.delay, effect.term, effect.op, amount, cause])
+            if log is not None:
+                log.append(
+                    {"cause": cause, "term": list(effect.term), "op": effect.op,
+                     "value": round(amount, 6), "lands_on_turn": state.turn + effect.delay}
+                )
+            continue
+        before, after = state.apply(effect.term, effect.op, amount)
+        if log is not None:
+            log.append(
+                {"cause": cause, "term": list(effect.term), "op": effect.op,
+                 "value": round(amount, 6), "before": round(before, 6), "after": round(after, 6)}
+            )
+
+
+def land_delayed(state: DeterrenceState, log: list[dict[str, Any]] | None) -> None:
+    """Apply the delayed effects due this turn, in the order they were queued."""
+    due = [p for p in state.pending if p[0] <= state.turn]
+    if not due:
+        return
+    state.pending = [p for p in state.pending if p[0] > state.turn]
+    for _, term, op, amount, cause in due:
+        before, after = state.apply(tuple(term), op, amount)
+        if log is not None:
+            log.append(
+                {"cause": f"{cause} (delayed)", "term": list(term), "op": op,
+                 "value": round(amount, 6), "before": round(before, 6), "after": round(after, 6)}
+            )
+
+
+def update_beliefs(
+    program: Program, state: DeterrenceState, moves: list[Move], log: list[dict[str, Any]] | None
+) -> None:
+    """Each observer of a provocation learns each expected responder's resolve from its answer.
+
+    The answer's strength is the noisy-or of the resolve signalled to the provocateur by the
+    responder's actions that this observer saw; covert actions are seen by no one else, so
+    they move no one's beliefs. One update per (observer, responder) per turn.
+    """
+    learning = max(0.0, program.learning_rate(state))
+    if not learning:
+        return
+    actors = list(program.actors)
+    chances: dict[tuple[str, str], float] = {}
+    for move in moves:
+        action = move.action
+        if not action.provocation:
+            continue
+        provoker = action.actor
+        observers = actors if action.observers is None else sorted(action.observers)
+        for responder, _ in action.deterred_by:
+            if responder == provoker:
+                continue
+            for observer in observers:
+                if observer == responder:
+                    continue
+                seen = [
+                    m.action.signals
+                    for m in moves
+                    if m.action.actor == responder
+                    and provoker in m.action.targets
+                    and m.passed
+                    and (m.action.observers is None or observer in m.action.observers)
+                ]
+                strength = noisy_or(seen)
+                pair = (observer, responder)
+                chances[pair] = max(chances.get(pair, 0.0), strength)
+    cap = program.max_belief_strength
+    for (observer, responder), strength in sorted(chances.items()):
+        ab = state.beliefs[observer][responder]
+        before = ab[0] / (ab[0] + ab[1])
+        ab[0] += learning * strength
+        ab[1] += learning * (1.0 - strength)
+        total = ab[0] + ab[1]
+        if total > cap:
+            ab[0], ab[1] = ab[0] * cap / total, ab[1] * cap / total
+        if log is not None:
+            log.append(
+                {"observer": observer, "about": responder, "answer_strength": round(strength, 4),
+                 "before": round(before, 4), "after": round(ab[0] / (ab[0] + ab[1]), 4)}
+            )

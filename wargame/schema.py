@@ -1,0 +1,423 @@
+"""The scenario file format as typed, immutable pydantic models.
+
+This is the single definition of the format: loading validates against it, `wargame schema`
+prints its JSON Schema, and docs/scenario-format.md describes it field by field.
+Cross-references (actor, action and variable names, expressions) are checked afterwards
+in `wargame.scenario`, which knows the whole document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
+Expression = Annotated[str, Field(min_length=1, max_length=2000)]
+
+CATEGORIES = (
+    "de_escalation",
+    "status_quo",
+    "posturing",
+    "non_violent_escalation",
+    "violent_escalation",
+    "nuclear",
+)
+Category = Literal[
+    "de_escalation",
+    "status_quo",
+    "posturing",
+    "non_violent_escalation",
+    "violent_escalation",
+    "nuclear",
+]
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are errors and loaded objects cannot be changed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quantity(Strict):
+    """A number that describes the world, with where it comes from.
+
+    Give `source` (a key of the top-level `sources:` map, optionally with `detail`) or
+    `assumption: [low, high]`, a plausible range that batches sample as an uncertainty.
+    """
+
+    value: float
+    source: Identifier | None = None
+    detail: str | None = None
+    assumption: tuple[float, float] | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _range_holds_value(self) -> Quantity:
+        if self.assumption is not None:
+            low, high = self.assumption
+            if low > high:
+                raise ValueError(f"assumption range [{low}, {high}] is reversed; write [low, high]")
+            if not low <= self.value <= high:
+                raise ValueError(
+                    f"value {self.value} lies outside its assumption range [{low}, {high}]"
+                )
+        return self
+
+
+Number = float | Quantity
+"""A plain number (reported by `wargame validate` as lacking provenance) or a Quantity."""
+
+Value = float | Quantity | Expression
+"""A number, a Quantity, or an expression over the state (see docs/scenario-format.md)."""
+
+
+class Meta(Strict):
+    """What the scenario is, when it starts, and how long a turn is."""
+
+    id: Identifier
+    title: str
+    description: str = ""
+    start_date: dt.date
+    turn_length: str = Field(
+        default="1 month", pattern=r"^\d+ (day|week|month)s?$", description="e.g. '1 month'"
+    )
+    turns: int = Field(ge=1, le=1000)
+
+    def turn_date(self, turn: int) -> dt.date:
+        """Calendar date at which turn `turn` (1-based) begins."""
+        count_text, unit = self.turn_length.split()
+        step = int(count_text) * (turn - 1)
+        if unit.startswith("day"):
+            return self.start_date + dt.timedelta(days=step)
+        if unit.startswith("week"):
+            return self.start_date + dt.timedelta(weeks=step)
+        month0 = self.start_date.month - 1 + step
+        year, month = self.start_date.year + month0 // 12, month0 % 12 + 1
+        return dt.date(year, month, min(self.start_date.day, 28))
+
+
+class Parameter(Strict):
+    """A named number that expressions may use by name (e.g. `deterrence_strength`)."""
+
+    value: float
+    source: Identifier | None = None
+    detail: str | None = None
+    assumption: tuple[float, float] | None = None
+    description: str = ""
+
+    _range_holds_value = Quantity._range_holds_value
+
+
+class Variable(Strict):
+    """A global state variable with hard bounds, enforced after every update."""
+
+    initial: Number
+    min: float = 0.0
+    max: float = 1.0
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Variable:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
+class Attribute(Strict):
+    """A per-actor attribute (capability, reassurance, drive, ...) with bounds and a default."""
+
+    default: Number = 0.0
+    min: float = 0.0
+    max: float = 1.0
+    description: str = ""
+
+
+class Rung(Strict):
+    """One named rung of the escalation ladder, reached when the ladder variable >= `at`."""
+
+    name: str
+    at: float
+
+
+class Ladder(Strict):
+    """An escalation ladder read off one state variable (Kahn's rungs, condensed)."""
+
+    variable: Identifier
+    rungs: list[Rung] = Field(min_length=1)
+
+    @field_validator("rungs")
+    @classmethod
+    def _ascending(cls, rungs: list[Rung]) -> list[Rung]:
+        if any(a.at >= b.at for a, b in zip(rungs, rungs[1:], strict=False)):
+            raise ValueError("rungs must be listed with strictly increasing 'at'")
+        return rungs
+
+
+class BetaPrior(Strict):
+    """A Beta(alpha, beta) belief about another actor's resolve; its mean is alpha/(alpha+beta)."""
+
+    alpha: float = Field(gt=0)
+    beta: float = Field(gt=0)
+
+
+class Beliefs(Strict):
+    """How actors learn each other's resolve from what they observe."""
+
+    prior: BetaPrior = BetaPrior(alpha=2, beta=2)
+    learning_rate: Value = Field(
+        default=1.0, description="pseudo-observations added per observed chance to respond"
+    )
+    max_strength: float = Field(
+        default=50.0, gt=0, description="alpha+beta is capped here so beliefs stay movable"
+    )
+
+
+class StateSpec(Strict):
+    """Global variables, per-actor attributes, the ladder and the belief rules."""
+
+    variables: dict[Identifier, Variable] = Field(min_length=1)
+    attributes: dict[Identifier, Attribute] = {}
+    ladder: Ladder | None = None
+    beliefs: Beliefs = Beliefs()
+
+
+class Budget(Strict):
+    """How much an actor may do in one turn: at most `count` options, `points` of budget cost."""
+
+    count: int = Field(default=1, ge=0, le=20)
+    points: float | None = Field(default=None, ge=0)
+
+
+Controller = Annotated[str, Field(pattern=r"^(agent|human|script:[A-Za-z_][A-Za-z0-9_]*)$")]
+
+
+class Actor(Strict):
+    """A state actor: attributes, objectives, rationality, budget and who controls it."""
+
+    name: str
+    description: str = ""
+    attributes: dict[Identifier, Number] = {}
+    objectives: dict[str, Value] = Field(
+        default={},
+        description="utility weight per state term: 'tension', 'self.capability', 'US.economy'",
+    )
+    rationality: Number = Field(description="logit precision: 0 = random, large = best reply")
+    budget: Budget = Budget()
+    controller: Controller = "agent"
+
+
+class Relation(Strict):
+    """A directed tie `from` -> `to`: alliance, trust, trade dependence, and the belief prior."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: Identifier = Field(alias="from")
+    target: Identifier = Field(alias="to")
+    alliance: Number = 0.0
+    trust: Number = 0.5
+    trade: Number = 0.0
+    resolve_belief: BetaPrior | None = Field(
+        default=None, description="what `from` believes about `to`'s resolve at the start"
+    )
+
+
+class Effect(Strict):
+    """Change one state term: `target` is 'var', 'ACTOR.attr', 'self.attr' or 'A->B.field'."""
+
+    target: str
+    add: Value | None = None
+    mul: Value | None = None
+    set: Value | None = None
+    delay: int = Field(default=0, ge=0, le=1000, description="turns until it lands")
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> Effect:
+        given = [op for op in ("add", "mul", "set") if getattr(self, op) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of add, mul, set (got {given or 'none'})")
+        return self
+
+    @property
+    def operation(self) -> tuple[str, Value]:
+        """The (op, value) pair this effect applies."""
+        for op in ("add", "mul", "set"):
+            value = getattr(self, op)
+            if value is not None:
+                return op, value
+        raise AssertionError("validated to have one operation")
+
+
+class Branch(Strict):
+    """One uncertain result of an action; the last branch may omit `probability` (the rest)."""
+
+    name: Identifier
+    probability: Value | None = None
+    effects: list[Effect] = []
+    description: str = ""
+
+
+class Consent(Strict):
+    """The action takes effect only if no voter casts a ballot marked `veto`."""
+
+    voters: list[Identifier] = Field(min_length=1)
+    on_veto: list[Effect] = []
+
+
+class Ballot(Strict):
+    """Marks an action as a vote on another actor's proposal (chosen only when it is put)."""
+
+    on: Identifier
+    vote: Literal["support", "abstain", "veto"]
+
+
+Observation = Literal["public", "target", "covert"] | list[Identifier]
+
+
+class Action(Strict):
+    """One option on an actor's menu."""
+
+    actor: Identifier
+    label: str
+    description: str = ""
+    category: Category
+    escalation: Number | None = Field(default=None, description="overrides the category weight")
+    cost: Value = 0.0
+    motive: Value = Field(default=0.0, description="situational appeal, added to utility")
+    effects: list[Effect] = []
+    branches: list[Branch] = []
+    targets: list[Identifier] = []
+    observed_by: Observation = "public"
+    signals: Number = Field(default=0.0, description="resolve signalled to the targets, 0..1")
+    provocation: bool = False
+    deterred_by: dict[Identifier, Value] = Field(
+        default={},
+        description="utility lost if that actor answers with resolve; weighted by belief",
+    )
+    requires: Expression | None = None
+    cooldown: int = Field(default=0, ge=0)
+    max_per_turn: int = Field(default=1, ge=1)
+    max_per_game: int | None = Field(default=None, ge=0)
+    budget_cost: float = Field(default=1.0, ge=0)
+    consent: Consent | None = None
+    ballot: Ballot | None = None
+
+    @field_validator("branches")
+    @classmethod
+    def _branches(cls, branches: list[Branch]) -> list[Branch]:
+        names = [b.name for b in branches]
+        if len(set(names)) != len(names):
+            raise ValueError(f"branch names must be unique, got {names}")
+        if any(b.probability is None for b in branches[:-1]):
+            raise ValueError("only the last branch may omit 'probability'")
+        fixed = [b.probability for b in branches if isinstance(b.probability, (int, float))]
+        if any(not 0 <= p <= 1 for p in fixed):
+            raise ValueError("branch probabilities must lie in [0, 1]")
+        if sum(fixed) > 1 + 1e-9:
+            raise ValueError(f"branch probabilities add up to {sum(fixed):.3f}, more than 1")
+        return branches
+
+
+class Phase(Strict):
+    """Who moves in this phase; moves within a phase are simultaneous."""
+
+    name: Identifier
+    actors: list[Identifier] = Field(min_length=1)
+
+
+class Inject(Strict):
+    """An event: scheduled (`turns`) or random (`probability`, may depend on state)."""
+
+    description: str = ""
+    turns: list[int] = []
+    probability: Value | None = None
+    when: Expression | None = None
+    max_times: int | None = Field(default=None, ge=1)
+    effects: list[Effect] = []
+
+    @model_validator(mode="after")
+    def _schedule(self) -> Inject:
+        if not self.turns and self.probability is None:
+            raise ValueError("give 'turns' (scheduled) or 'probability' (random), or both")
+        return self
+
+
+class Rule(Strict):
+    """A standing mechanism checked every turn after the moves (deterrence, spiral, ...)."""
+
+    description: str = ""
+    when: Expression
+    effects: list[Effect] = Field(min_length=1)
+
+
+class Outcome(Strict):
+    """A named condition checked at the end of every turn; terminal ones end the game."""
+
+    description: str = ""
+    when: Expression
+    terminal: bool = False
+
+
+class PlanStep(Strict):
+    """A doctrine line: if `when` holds (or is absent), take `choose` (illegal ones skipped)."""
+
+    when: Expression | None = None
+    choose: list[Identifier] = []
+
+
+class Doctrine(Strict):
+    """A scripted policy for one actor: the first plan step whose condition holds decides."""
+
+    actor: Identifier
+    description: str = ""
+    plan: list[PlanStep] = Field(min_length=1)
+    ballots: dict[Identifier, Identifier] = Field(
+        default={}, description="proposal action -> the ballot action this doctrine casts"
+    )
+
+
+class MenuChange(Strict):
+    """Change an actor's menu in a variant: keep `only` these, or `remove` some."""
+
+    only: list[Identifier] | None = None
+    remove: list[Identifier] = []
+
+
+class Variant(Strict):
+    """A named policy bundle: overrides applied to the scenario before it is loaded."""
+
+    description: str = ""
+    set: dict[str, Any] = Field(default={}, description="PATH: VALUE, as `wargame run --set`")
+    controllers: dict[Identifier, Controller] = {}
+    menus: dict[Identifier, MenuChange] = {}
+
+
+class ScenarioSpec(Strict):
+    """A whole scenario file."""
+
+    scenario: Meta
+    sources: dict[Identifier, str] = {}
+    parameters: dict[Identifier, Parameter] = {}
+    categories: dict[Category, Number] = Field(
+        default={}, description="escalation weight per category (e.g. Rivera et al. 2024)"
+    )
+    state: StateSpec
+    actors: dict[Identifier, Actor] = Field(min_length=1)
+    relations: list[Relation] = []
+    actions: dict[Identifier, Action] = Field(min_length=1)
+    phases: list[Phase] = Field(min_length=1)
+    injects: dict[Identifier, Inject] = {}
+    rules: dict[Identifier, Rule] = {}
+    outcomes: dict[Identifier, Outcome] = {}
+    doctrines: dict[Identifier, Doctrine] = {}
+    variants: dict[Identifier, Variant] = {}
+
+
+RELATION_FIELDS = ("alliance", "trust", "trade")
+TARGET_RE = re.compile(
+    r"^(?:(?P<src>[A-Za-z_]\w*)->(?P<dst>[A-Za-z_]\w*)\.(?P<field>\w+)"
+    r"|(?P<actor>[A-Za-z_]\w*)\.(?P<attr>\w+)|(?P<var>[A-Za-z_]\w*))$"
+)

@@ -1,0 +1,422 @@
+"""Hostile-input-proof YAML loading that remembers where every value came from.
+
+Scenario files travel by e-mail, so any text may arrive. It is parsed into events by the
+SafeLoader's parser (libyaml's when available: linear time even on hostile input) and
+`_Composer` builds plain data from those events itself, without recursion. That is where
+nesting depth, node counts after alias expansion, tags, duplicate keys and non-finite numbers
+are checked and where each value's line and column is recorded. No tag ever constructs an object.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+import os
+import re
+import stat
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import yaml
+
+from wargame.errors import InputError, Problem, suggest
+
+MAX_BYTES = 2 * 1024 * 1024  # documented size limit for scenario/state files
+MAX_DEPTH = 64  # nesting depth limit
+MAX_NODES = 200_000  # total nodes after alias expansion (alias-bomb guard)
+_MAX_NUMBER_CHARS = 1000  # longer "numbers" (e.g. 1:2:3:... base-60) take quadratic time
+
+# libyaml's parser when present; PyYAML's pure-Python one is quadratic on deep flow nesting.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CORE = "tag:yaml.org,2002:"
+_NULL, _MERGE = _CORE + "null", _CORE + "merge"
+_SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_NUMBER_TAGS = {_CORE + "int", _CORE + "float"}
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SYNTAX_HINTS = (  # (fragment of the parser's message, hint); the first match wins
+    ("'\\t'", "Indent with spaces: YAML does not allow tab characters."),
+    ("mapping values are not allowed", "Put text that contains ': ' in quotes."),
+    ("could not find expected ':'", "Write each entry as `name: value`; indent continued lines."),
+    ("end of stream", "Close the quote or bracket opened here."),
+    ("did not find expected ',' or", "Close the bracket, or separate its items with ','."),
+    ("cannot start any token", "Put the value in quotes: YAML reserves its first character."),
+)
+_SYNTAX_HINT = (
+    "Check the indentation (spaces only, the same amount for entries at the same level) and "
+    "quote text that contains ': ' or ' #' or starts with one of * & ! | > % @ ` [ {."
+)
+_TAG_HINT = "Remove the tag: write plain text, numbers, true/false, dates, lists and mappings."
+
+_Path = tuple[str | int, ...]
+_Pos = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Located:
+    """Loaded YAML as plain data, plus the (line, column) where each value was written."""
+
+    data: Any  # dict / list / str / int / float / bool / None / datetime.date
+    # path -> (line, column), 1-based; () is the document; a mapping entry has its key's position
+    locations: Mapping[_Path, _Pos]
+    file: str
+
+    def where(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
+        """Position of the deepest prefix of `path` that has one (a missing key -> its parent)."""
+        path = tuple(path)
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.locations:
+                return self.locations[path[:end]]
+        return None, None
+
+    def problem(self, path: Sequence[str | int], message: str, hint: str = "") -> Problem:
+        """A Problem at `path`, with this file, its position and the dotted path filled in."""
+        line, column = self.where(path)
+        return Problem(self.file, line, column, message, hint, _dotted(path))
+
+
+def load_yaml(path: str | os.PathLike[str], *, what: str = "scenario") -> Located:
+    """Read a YAML file (a regular file of at most MAX_BYTES) and load it; raise InputError."""
+    file = os.fsdecode(path)
+    try:
+        info = os.stat(file)
+        if stat.S_ISDIR(info.st_mode):
+            _fail(file, f"this is a directory, not a {what} file", "Give the path of a .yaml file.")
+        if not stat.S_ISREG(info.st_mode):
+            _fail(file, "this is not a regular file", f"Give the path of a {what} .yaml file.")
+        if info.st_size > MAX_BYTES:
+            _too_large(file, what, info.st_size)
+        with open(file, "rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except (OSError, ValueError) as error:
+        _fail(file, *_os_problem(error, file, what))
+    return load_yaml_text(data, file, what=what)
+
+
+def load_yaml_text(text: str | bytes, file: str = "<string>", *, what: str = "scenario") -> Located:
+    """Load one YAML document whose top level is a mapping; raise InputError listing all problems.
+
+    Bytes must be UTF-8 (a BOM is accepted). `what` names the kind of file in messages.
+    """
+    if len(text) > MAX_BYTES:
+        _too_large(file, what)
+    if isinstance(text, bytes):
+        text = _decode(text, file)
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        _fail(file, "this is a binary file, not YAML", f"Give the path of a {what} .yaml file.")
+    if bad := _NOT_PRINTABLE.search(text):
+        message = f"the control character U+{ord(bad.group()):04X} is not allowed in YAML"
+        hint = "Delete it; it is invisible in most editors and often comes from copy and paste."
+        _fail(file, message, hint, _line_column(text, bad.start()))
+    loader = _Loader(text)
+    composer = _Composer(loader, file, what)
+    try:
+        composer.run()
+    except _Stop:
+        pass
+    except yaml.MarkedYAMLError as error:
+        composer.problems.append(_syntax_problem(error, text, file))
+    except yaml.YAMLError as error:
+        composer.problems.append(Problem(file, None, None, f"invalid YAML: {error}", _SYNTAX_HINT))
+    finally:
+        loader.dispose()
+    located = Located(composer.root, dict(composer.locations), file)
+    if located.data is None and not composer.problems:
+        _fail(file, f"the {what} file is empty", "Check that this is the right file.")
+    if located.data is not None and not isinstance(located.data, dict):
+        got = "a list" if isinstance(located.data, list) else "a single value"
+        message = f"the top level must be a mapping of sections (name: value), got {got}"
+        hint = "Start each top-level section at column 1 as `name:`, not `- `."
+        composer.problems.append(located.problem((), message, hint))
+    if composer.problems:
+        raise InputError(composer.problems)
+    return located
+
+
+def _fail(file: str, message: str, hint: str, pos: tuple[Any, Any] = (None, None)) -> NoReturn:
+    raise InputError([Problem(file, *pos, message, hint)])
+
+
+def _line_column(text: str, index: int) -> _Pos:
+    """1-based line and column of text[index]."""
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+
+
+def _too_large(file: str, what: str, size: int | None = None) -> NoReturn:
+    message = f"the file is larger than the {MAX_BYTES // (1024 * 1024)} MiB limit"
+    _fail(file, message + (f" ({size:,} bytes)" if size else ""), f"Is this a {what} file?")
+
+
+def _os_problem(error: OSError | ValueError, file: str, what: str) -> tuple[str, str]:
+    """Message and hint for a path that cannot be opened or read."""
+    if isinstance(error, FileNotFoundError):
+        folder, name = os.path.split(file)
+        try:
+            near = suggest(name, os.listdir(folder or "."))
+        except OSError:
+            near = ""
+        return "no such file", f"Check the path (relative to {os.getcwd()}).{near}"
+    if isinstance(error, PermissionError):
+        return "permission denied", f"Make the {what} file readable (chmod u+r) or copy it."
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return f"cannot read this file: {reason}", f"Give the path of a {what} .yaml file."
+
+
+def _decode(data: bytes, file: str) -> str:
+    """UTF-8 text of `data`, or InputError: binary, UTF-16, or where the first bad byte is."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        _fail(file, "this file is saved as UTF-16, not UTF-8", "Save it with UTF-8 encoding.")
+    if b"\x00" in data:
+        _fail(file, "this is a binary file, not YAML", "Give the path of a .yaml text file.")
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        good = data[: error.start].decode("utf-8")
+        message = f"the file is not valid UTF-8 (byte 0x{data[error.start]:02X})"
+        hint = "Save it as UTF-8 (Latin-1/Windows-1252 files break on accents and quotes)."
+        _fail(file, message, hint, _line_column(good, len(good)))
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    """A parser error as a Problem at its mark, naming the character libyaml leaves out."""
+    mark = error.problem_mark or error.context_mark
+    message = error.problem or error.context or "invalid YAML"
+    if mark is not None and message == "found character that cannot start any token":
+        start = 0
+        for _ in range(mark.line):
+            start = text.find("\n", start) + 1
+        found = text[start + mark.column : start + mark.column + 1]
+        message = f"found character {found!r} that cannot start any token"
+    context = error.context_mark
+    if error.problem and error.context and context and mark and context.line != mark.line:
+        message += f" ({error.context} that starts at line {context.line + 1})"
+    hint = next((h for fragment, h in _SYNTAX_HINTS if fragment in message), _SYNTAX_HINT)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+    return Problem(file, line, column, message, hint)
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    """("actors", 0, "name") -> "actors[0].name"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text
+
+
+class _Stop(Exception):
+    """Raised after a problem that makes reading further pointless or dangerous."""
+
+
+@dataclass(eq=False)
+class _Frame:
+    """A mapping or list being built, with what is needed to add its next child."""
+
+    path: _Path
+    data: dict[str, Any] | list[Any]
+    start: _Pos
+    anchor: str | None
+    first_node: int  # node count before this collection, to size its anchor
+    first_location: int  # index in the locations list of its first descendant
+    height: int = 1  # levels of nesting, itself included
+    key: str | None = None  # mapping: key of the value being read; None drops the value
+    has_key: bool = False  # mapping: the next node is a value (else a key)
+    seen: dict[str, int] = field(default_factory=dict)  # mapping: key -> line of first use
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """What an alias to this anchor stands for, and what expanding it costs."""
+
+    value: Any
+    key: str | None  # source text, if the anchored node is a scalar usable as a key
+    size: int = 1  # nodes, aliases expanded
+    height: int = 0
+    path: _Path = ()
+    locations: range = range(0)  # indexes of its descendants' entries in the locations list
+
+
+class _Composer:
+    """Builds plain data and locations from parser events, collecting problems on the way."""
+
+    def __init__(self, loader: Any, file: str, what: str) -> None:
+        self.loader, self.file, self.what = loader, file, what
+        self.problems: list[Problem] = []
+        self.locations: list[tuple[_Path, _Pos]] = []
+        self.anchors: dict[str, _Anchor] = {}
+        self.stack: list[_Frame] = []
+        self.nodes = 0
+        self.documents = 0
+        self.root: Any = None
+
+    def run(self) -> None:
+        """Consume events up to the end of the stream; raise _Stop or yaml errors to end early."""
+        for event in iter(self.loader.get_event, None):
+            if isinstance(event, yaml.ScalarEvent):
+                self.scalar(event)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                self.close()
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                self.open(event)
+            elif isinstance(event, yaml.AliasEvent):
+                self.alias(event)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                self.documents += 1
+                if self.documents > 1:
+                    hint = "Delete the '---' line and everything after it."
+                    self.fail(_pos(event), "only one YAML document per file is allowed", hint)
+            elif isinstance(event, yaml.StreamEndEvent):
+                return
+
+    def report(self, pos: _Pos, message: str, hint: str = "", path: _Path | None = None) -> None:
+        where = _dotted(self.child_path() if path is None else path)
+        self.problems.append(Problem(self.file, pos[0], pos[1], message, hint, where))
+
+    def fail(self, pos: _Pos, message: str, hint: str) -> NoReturn:
+        self.report(pos, message, hint)
+        raise _Stop
+
+    def child_path(self) -> _Path:
+        """Path of the node being read ("?" in place of a key that is missing or bad)."""
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if isinstance(top.data, list):
+            return (*top.path, len(top.data))
+        return (*top.path, top.key if top.has_key and top.key is not None else "?")
+
+    def enter(self, event: yaml.Event) -> tuple[_Pos, bool]:
+        """Count a node, record where it is if it is a value; return (position, is_key)."""
+        pos = _pos(event)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.fail(pos, f"too many nodes: more than {MAX_NODES:,}", f"Is this a {self.what}?")
+        if not self.stack or isinstance(self.stack[-1].data, list):
+            self.locations.append((self.child_path(), pos))
+            return pos, False
+        return pos, not self.stack[-1].has_key
+
+    def scalar(self, event: yaml.ScalarEvent) -> None:
+        pos, is_key = self.enter(event)
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        value: Any = None
+        if tag not in _SCALAR_TAGS:
+            self.bad_tag(tag, pos)
+        elif is_key:
+            value = event.value
+        else:
+            value = self.construct(tag, event, pos)
+        key = None if tag == _NULL else event.value
+        if event.anchor is not None:
+            self.anchors[event.anchor] = _Anchor(value, key)
+        self.add(value, pos, key, 0)
+
+    def construct(self, tag: str, event: yaml.ScalarEvent, pos: _Pos) -> Any:
+        """The value of a scalar with a core tag, or None after reporting why it has none."""
+        text, kind = event.value, "date" if tag.endswith("timestamp") else tag[len(_CORE) :]
+        if tag in _NUMBER_TAGS and len(text) > _MAX_NUMBER_CHARS:
+            self.report(pos, f"this number is too long ({len(text):,} characters)", "Quote it.")
+            return None
+        try:
+            value = self.loader.yaml_constructors[tag](self.loader, yaml.ScalarNode(tag, text))
+        except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError):
+            self.report(pos, f"{text!r} is not a valid {kind}", "Fix it, or quote it as text.")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.report(pos, f"numbers must be finite, got {text}", "Use an ordinary number.")
+            return None
+        return value
+
+    def bad_tag(self, tag: str, pos: _Pos) -> None:
+        shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+        if tag == _MERGE:
+            self.report(pos, "merge keys (<<) are not supported", "Write the entries out in full.")
+        elif tag in _SCALAR_TAGS or tag in (_CORE + "map", _CORE + "seq"):
+            self.report(pos, f"the tag {shown} does not fit this kind of value", _TAG_HINT)
+        else:
+            message = f"YAML tags that construct objects are not allowed (found {shown})"
+            self.report(pos, message, _TAG_HINT)
+
+    def open(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
+        pos, _ = self.enter(event)
+        path = self.child_path()
+        if len(self.stack) >= MAX_DEPTH:
+            self.fail(pos, f"nesting is deeper than {MAX_DEPTH} levels", "Flatten the structure.")
+        mapping = isinstance(event, yaml.MappingStartEvent)
+        if event.tag not in (None, "!", _CORE + ("map" if mapping else "seq")):
+            self.bad_tag(event.tag, pos)
+        data: dict[str, Any] | list[Any] = {} if mapping else []
+        start = self.nodes - 1
+        self.stack.append(_Frame(path, data, pos, event.anchor, start, len(self.locations)))
+
+    def close(self) -> None:
+        frame = self.stack.pop()
+        if frame.anchor is not None:
+            span = range(frame.first_location, len(self.locations))
+            size, height = self.nodes - frame.first_node, frame.height
+            self.anchors[frame.anchor] = _Anchor(frame.data, None, size, height, frame.path, span)
+        self.add(frame.data, frame.start, None, frame.height)
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        pos, is_key = self.enter(event)
+        name, path = str(event.anchor), self.child_path()
+        anchor = self.anchors.get(name)
+        if any(frame.anchor == name for frame in self.stack):
+            message = f"recursive alias: *{name} is inside the anchor &{name} it refers to"
+            self.report(pos, message, "An alias can only repeat a value that is complete.")
+            anchor = None
+        elif anchor is None:
+            hint = f"Define &{name} before using *{name}.{suggest(name, self.anchors)}"
+            self.report(pos, f"the alias *{name} has no anchor &{name} before it", hint)
+        if anchor is None:
+            self.add(None, pos, name, 0)
+            return
+        self.nodes += anchor.size - 1
+        if self.nodes > MAX_NODES:
+            message = f"too many nodes after expanding aliases (alias bomb?): over {MAX_NODES:,}"
+            self.fail(pos, message, "Use fewer aliases (*name).")
+        if len(self.stack) + anchor.height > MAX_DEPTH:
+            self.fail(pos, f"nesting is deeper than {MAX_DEPTH} levels", "Use fewer aliases.")
+        if not is_key:
+            skip = len(anchor.path)
+            copies = self.locations[anchor.locations.start : anchor.locations.stop]
+            self.locations.extend(((*path, *p[skip:]), xy) for p, xy in copies)
+        self.add(anchor.value, pos, anchor.key, anchor.height)
+
+    def add(self, value: Any, pos: _Pos, key: str | None, height: int) -> None:
+        """Put a finished node in its place: the root, a list item, a mapping key or value."""
+        if not self.stack:
+            self.root = value
+            return
+        top = self.stack[-1]
+        top.height = max(top.height, height + 1)
+        if isinstance(top.data, list):
+            top.data.append(value)
+        elif top.has_key:
+            if top.key is not None:
+                top.data[top.key] = value
+            top.has_key = False
+        else:
+            top.has_key, top.key = True, self.check_key(top, key, pos)
+
+    def check_key(self, frame: _Frame, key: str | None, pos: _Pos) -> str | None:
+        """The key for the next value, or None (after reporting why) to drop that value."""
+        if key is None:
+            message = "keys must be names, not empty (null), lists or mappings"
+            self.report(pos, message, "Write each entry as `name: value`.", frame.path)
+        elif key in frame.seen:
+            message = f"duplicate key {key!r} (first at line {frame.seen[key]})"
+            self.report(pos, message, "Remove or rename one of them.", (*frame.path, key))
+        else:
+            frame.seen[key] = pos[0]
+            self.locations.append(((*frame.path, key), pos))
+            return key
+        return None
+
+
+def _pos(event: yaml.Event) -> _Pos:
+    mark: Any = event.start_mark
+    return mark.line + 1, mark.column + 1
