@@ -1,0 +1,120 @@
+"""Shared fixtures: a tiny hand-built scenario whose right answers are known."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from wargame.model import WargameModel
+from wargame.scenario import Scenario, load_scenario_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+TINY: dict[str, Any] = {
+    "scenario": {"id": "tiny", "title": "Tiny", "start_date": "2020-01-01", "turns": 4},
+    "parameters": {
+        "deterrence_strength": {"value": 1.0, "assumption": [0, 10]},
+        "spiral_strength": {"value": 1.0, "assumption": [0, 10]},
+        "weak_below": {"value": 0.5, "assumption": [0, 1]},
+    },
+    "state": {
+        "variables": {
+            "tension": {"initial": 0.2},
+            "new_normal": {"initial": 0.0},
+            "sanctions": {"initial": 0.0},
+            "slow": {"initial": 0.0},
+        },
+        "attributes": {"capability": {"default": 0.3}, "drive": {"default": 0.1}},
+        "beliefs": {"prior": {"alpha": 2, "beta": 2}, "learning_rate": "deterrence_strength"},
+    },
+    "actors": {
+        "P": {"name": "Provocateur", "rationality": 5,
+              "objectives": {"self.capability": "1 + self.drive", "tension": -0.1}},
+        "G": {"name": "Guarantor", "rationality": 5, "objectives": {"tension": -1}},
+        "A": {"name": "Ally", "rationality": 5, "objectives": {"tension": -1}},
+        "V": {"name": "Veto player", "rationality": 5, "objectives": {"sanctions": -1}},
+    },
+    "relations": [{"from": "A", "to": "G", "alliance": 1}],
+    "actions": {
+        "p_test": {
+            "actor": "P", "label": "Test", "category": "non_violent_escalation",
+            "provocation": True, "targets": ["A"], "deterred_by": {"G": 0.2},
+            "effects": [{"target": "tension", "add": 0.05}],
+            "branches": [
+                {"name": "success", "probability": 0.7,
+                 "effects": [{"target": "self.capability", "add": 0.1}]},
+                {"name": "failure"},
+            ],
+        },
+        "g_weak": {"actor": "G", "label": "Statement", "category": "status_quo",
+                   "targets": ["P"], "signals": 0.1},
+        "g_strong": {"actor": "G", "label": "Show of force", "category": "posturing",
+                     "targets": ["P"], "signals": 0.9},
+        "g_covert": {"actor": "G", "label": "Covert action", "category": "non_violent_escalation",
+                     "targets": ["P"], "signals": 0.9, "observed_by": "covert"},
+        "g_delayed": {"actor": "G", "label": "Deploy defences", "category": "posturing",
+                      "effects": [{"target": "slow", "add": 0.3, "delay": 2}]},
+        "g_resolution": {"actor": "G", "label": "Resolution", "category": "non_violent_escalation",
+                         "consent": {"voters": ["V"]},
+                         "effects": [{"target": "sanctions", "add": 0.2}]},
+        "v_veto": {"actor": "V", "label": "Veto", "category": "status_quo",
+                   "ballot": {"on": "g_resolution", "vote": "veto"}},
+        "v_support": {"actor": "V", "label": "Support", "category": "status_quo",
+                      "ballot": {"on": "g_resolution", "vote": "support"}},
+        "a_wait": {"actor": "A", "label": "Wait", "category": "status_quo"},
+    },
+    "phases": [{"name": "provoke", "actors": ["P"]}, {"name": "answer", "actors": ["G", "A", "V"]}],
+    "rules": {
+        "new_normal": {"when": "provoked(P) and response(P) < weak_below",
+                       "effects": [{"target": "new_normal", "add": "0.1 * deterrence_strength"}]},
+        "spiral": {"when": "provoked(P) and response(P) >= weak_below",
+                   "effects": [{"target": "P.drive", "add": "0.1 * spiral_strength"}]},
+    },
+    "outcomes": {"routine": {"when": "new_normal >= 0.3"}},
+    "doctrines": {
+        "p_always": {"actor": "P", "plan": [{"choose": ["p_test"]}]},
+        "g_none": {"actor": "G", "plan": [{"choose": []}]},
+    },
+}
+
+
+def tiny_data(**sections: Any) -> dict[str, Any]:
+    """The tiny scenario with some sections deep-merged from keyword arguments."""
+    data = copy.deepcopy(TINY)
+
+    def merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+        for key, value in new.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                merge(into[key], value)
+            else:
+                into[key] = value
+
+    merge(data, sections)
+    return data
+
+
+@pytest.fixture
+def tiny() -> Callable[..., Scenario]:
+    """Build the tiny scenario, optionally changed: tiny(doctrines={...}, actors={...})."""
+
+    def build(*, variant: str | None = None, overrides: tuple[str, ...] = (), **sections: Any):
+        text = yaml.safe_dump(tiny_data(**sections), sort_keys=False)
+        return load_scenario_text(text, file="tiny.yaml", variant=variant, overrides=overrides)
+
+    return build
+
+
+def scripted(**controllers: str) -> dict[str, Any]:
+    """Actor sections that put actors under doctrines: scripted(P='p_always')."""
+    return {aid: {"controller": f"script:{doctrine}"} for aid, doctrine in controllers.items()}
+
+
+def play(scenario: Scenario, seed: int = 0, turns: int | None = None) -> WargameModel:
+    """Run a whole game with records."""
+    return WargameModel(scenario, seed=seed, turns=turns).run()

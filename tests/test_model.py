@@ -1,0 +1,136 @@
+"""The model as a whole: determinism, common random numbers, snapshots, records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import SCENARIOS, play
+
+from wargame.errors import InputError
+from wargame.model import WargameModel
+from wargame.policies import LogitPolicy
+from wargame.scenario import load_scenario
+
+TUTORIAL = SCENARIOS / "tutorial.yaml"
+
+
+def dice(model: WargameModel) -> dict[str, float]:
+    """Every die in the records, by key."""
+    return {
+        move["key"]: move["roll"]
+        for record in model.records
+        for phase in record["phases"]
+        for move in phase["adjudication"]
+        if move["roll"] is not None
+    }
+
+
+def test_same_seed_same_record():
+    scenario = load_scenario(TUTORIAL)
+    first, second = play(scenario, seed=7), play(scenario, seed=7)
+    assert json.dumps(first.records) == json.dumps(second.records)
+
+
+def test_different_seeds_give_different_games():
+    scenario = load_scenario(TUTORIAL)
+    games = {json.dumps(play(scenario, seed=s).records) for s in range(5)}
+    assert len(games) == 5
+
+
+def test_summary_mode_gives_the_same_outcomes_as_full_records():
+    scenario = load_scenario(TUTORIAL)
+    for seed in range(10):
+        full = play(scenario, seed=seed).summary()
+        quick = WargameModel(scenario, seed=seed, record=False).run().summary()
+        assert quick == full
+
+
+def test_changing_one_actors_menu_leaves_every_other_draw_alone(tiny):
+    base = tiny()
+    fewer = tiny(variants={"no_covert": {"menus": {"G": {"remove": ["g_covert"]}}}},
+                 variant="no_covert")
+    for seed in range(5):
+        a, b = dice(play(base, seed=seed)), dice(play(fewer, seed=seed))
+        common = set(a) & set(b)
+        assert all(a[k] == b[k] for k in common)
+    # and the draws are keyed, not sequential: a die depends only on its key
+    model = WargameModel(base, seed=3)
+    assert model.dice.uniform("P", 2, "die:p_test#1") == model.dice.uniform("P", 2, "die:p_test#1")
+    assert model.dice.uniform("P", 2, "die:p_test#1") != model.dice.uniform("P", 3, "die:p_test#1")
+
+
+def test_asking_what_an_agent_would_choose_draws_nothing_and_changes_nothing():
+    scenario = load_scenario(TUTORIAL)
+    asked = WargameModel(scenario, seed=11)
+    before = json.dumps(asked.state.to_json())
+    for actor in scenario.program.actors.values():
+        LogitPolicy().score(actor, asked, [])
+    assert json.dumps(asked.state.to_json()) == before and asked.dice.rerolls == {}
+    assert json.dumps(asked.run().records) == json.dumps(play(scenario, seed=11).records)
+
+
+@pytest.mark.parametrize("stop_after", [1, 3, 5])
+def test_snapshot_and_restore_mid_game_equals_an_uninterrupted_game(stop_after):
+    scenario = load_scenario(TUTORIAL, variant="weak")
+    whole = play(scenario, seed=5)
+    part = WargameModel(scenario, seed=5)
+    for _ in range(stop_after):
+        part.step()
+    saved = json.loads(json.dumps(part.snapshot()))
+    resumed = WargameModel.restore(scenario, saved).run()
+    assert json.dumps(resumed.records) == json.dumps(whole.records)
+    assert resumed.summary() == whole.summary()
+
+
+def test_a_forced_result_survives_snapshot_and_restore(tiny):
+    scenario = tiny()
+    model = WargameModel(scenario, seed=0)
+    model.force("t2:P:p_test#1", "failure", "facilitator ruling")
+    model.step()
+    resumed = WargameModel.restore(scenario, json.loads(json.dumps(model.snapshot())))
+    assert resumed.overrides["t2:P:p_test#1"].reason == "facilitator ruling"
+
+
+def test_a_reroll_changes_that_die_only(tiny):
+    scenario = tiny(actors={"P": {"controller": "script:p_always"}})
+    plain = play(scenario, seed=2)
+    rerolled = WargameModel(scenario, seed=2)
+    rerolled.reroll("t1:P:p_test#1")
+    rerolled.run()
+    assert dice(rerolled)["t1:P:p_test#1"] != dice(plain)["t1:P:p_test#1"]
+
+
+def test_restoring_into_another_scenario_is_refused():
+    state = play(load_scenario(TUTORIAL), seed=1, turns=2).snapshot()
+    other = load_scenario(TUTORIAL, variant="strong")
+    with pytest.raises(InputError, match="different content"):
+        WargameModel.restore(other, state)
+
+
+def test_a_damaged_snapshot_is_refused_with_a_clear_message():
+    scenario = load_scenario(TUTORIAL)
+    state = play(scenario, seed=1, turns=2).snapshot()
+    del state["state"]["vars"]
+    with pytest.raises(InputError, match="damaged or incomplete"):
+        WargameModel.restore(scenario, state)
+
+
+def test_turn_records_are_plain_json_and_explain_each_move():
+    model = play(load_scenario(TUTORIAL), seed=4)
+    record = json.loads(json.dumps(model.records[1]))
+    assert {"turn", "date", "injects", "phases", "beliefs", "state_before", "state_after",
+            "outcomes_triggered", "effects", "rung"} <= set(record)
+    decision = record["phases"][0]["decisions"][0]
+    assert decision["actor"] == "Red" and decision["narrative"].startswith("Red ")
+    for option in decision["top_options"]:
+        assert abs(sum(option["terms"].values()) - option["utility"]) < 1e-3
+
+
+def test_release_lets_mesa_forget_the_model():
+    import mesa
+
+    model = play(load_scenario(TUTORIAL), seed=1)
+    model.release()
+    ids = getattr(mesa.Agent, "_ids", {})
+    assert model not in ids
