@@ -17,8 +17,8 @@ from wargame.program import CAction, CActor, CDoctrine
 from wargame.rng import KeyedRandom
 from wargame.state import DeterrenceState, Term
 
-PASS = "pass"
-"""The status-quo choice: do nothing more this turn (utility 0)."""
+_HUGE = 1e300
+"""Scaled utilities are clipped here so that inf - inf never makes a NaN."""
 
 
 @dataclass(slots=True)
@@ -146,7 +146,7 @@ def logit(utilities: list[float], rationality: float) -> list[float]:
     """Softmax probabilities, computed stably (log-sum-exp) for any rationality and utility."""
     if not utilities:
         return []
-    scaled = [rationality * u for u in utilities]
+    scaled = [min(_HUGE, max(-_HUGE, rationality * u)) for u in utilities]
     top = max(scaled)
     weights = [math.exp(x - top) for x in scaled]
     total = sum(weights)
