@@ -48,8 +48,9 @@ def test_summary_mode_gives_the_same_outcomes_as_full_records():
 
 def test_changing_one_actors_menu_leaves_every_other_draw_alone(tiny):
     base = tiny()
-    fewer = tiny(variants={"no_covert": {"menus": {"G": {"remove": ["g_covert"]}}}},
-                 variant="no_covert")
+    fewer = tiny(
+        variants={"no_covert": {"menus": {"G": {"remove": ["g_covert"]}}}}, variant="no_covert"
+    )
     for seed in range(5):
         a, b = dice(play(base, seed=seed)), dice(play(fewer, seed=seed))
         common = set(a) & set(b)
@@ -119,8 +120,18 @@ def test_a_damaged_snapshot_is_refused_with_a_clear_message():
 def test_turn_records_are_plain_json_and_explain_each_move():
     model = play(load_scenario(TUTORIAL), seed=4)
     record = json.loads(json.dumps(model.records[1]))
-    assert {"turn", "date", "injects", "phases", "beliefs", "state_before", "state_after",
-            "outcomes_triggered", "effects", "rung"} <= set(record)
+    assert {
+        "turn",
+        "date",
+        "injects",
+        "phases",
+        "beliefs",
+        "state_before",
+        "state_after",
+        "outcomes_triggered",
+        "effects",
+        "rung",
+    } <= set(record)
     decision = record["phases"][0]["decisions"][0]
     assert decision["actor"] == "Red" and decision["narrative"].startswith("Red ")
     for option in decision["top_options"]:

@@ -14,8 +14,10 @@ def doctrine(actor: str, *choose: str, ballots: dict[str, str] | None = None) ->
 
 def test_a_veto_blocks_the_resolution(tiny):
     scenario = tiny(
-        doctrines={"g_res": doctrine("G", "g_resolution"),
-                   "v_no": doctrine("V", ballots={"g_resolution": "v_veto"})},
+        doctrines={
+            "g_res": doctrine("G", "g_resolution"),
+            "v_no": doctrine("V", ballots={"g_resolution": "v_veto"}),
+        },
         actors=scripted(P="p_always", G="g_res", V="v_no"),
     )
     model = WargameModel(scenario, seed=1, turns=1).run()
@@ -27,8 +29,10 @@ def test_a_veto_blocks_the_resolution(tiny):
 
 def test_without_a_veto_the_resolution_takes_effect(tiny):
     scenario = tiny(
-        doctrines={"g_res": doctrine("G", "g_resolution"),
-                   "v_yes": doctrine("V", ballots={"g_resolution": "v_support"})},
+        doctrines={
+            "g_res": doctrine("G", "g_resolution"),
+            "v_yes": doctrine("V", ballots={"g_resolution": "v_support"}),
+        },
         actors=scripted(P="p_always", G="g_res", V="v_yes"),
     )
     model = WargameModel(scenario, seed=1, turns=1).run()
@@ -83,10 +87,12 @@ def test_spiral_a_strong_answer_raises_the_target_drive_instead(tiny):
 def test_which_effect_wins_depends_on_the_strengths_not_the_code(tiny):
     # A strong answer deters (lowers next-test utility) when deterrence is strong and the
     # spiral weak, and provokes (raises it) when the spiral is strong and deterrence weak.
-    _, before_d, after_d = _weak_vs_strong(tiny, "g_strong", deterrence_strength=5,
-                                           spiral_strength=0)
-    _, before_s, after_s = _weak_vs_strong(tiny, "g_strong", deterrence_strength=0,
-                                           spiral_strength=5)
+    _, before_d, after_d = _weak_vs_strong(
+        tiny, "g_strong", deterrence_strength=5, spiral_strength=0
+    )
+    _, before_s, after_s = _weak_vs_strong(
+        tiny, "g_strong", deterrence_strength=0, spiral_strength=5
+    )
     assert after_d < before_d
     assert after_s > before_s
 
@@ -107,16 +113,23 @@ def test_a_failed_test_adds_no_capability(tiny):
 
 def test_a_covert_action_moves_no_ones_beliefs(tiny):
     silent = play(tiny(actors=scripted(P="p_always", G="g_none"), scenario={"turns": 2}))
-    covert = play(tiny(doctrines={"g_cov": doctrine("G", "g_covert")},
-                       actors=scripted(P="p_always", G="g_cov"), scenario={"turns": 2}))
+    covert = play(
+        tiny(
+            doctrines={"g_cov": doctrine("G", "g_covert")},
+            actors=scripted(P="p_always", G="g_cov"),
+            scenario={"turns": 2},
+        )
+    )
     assert covert.state.beliefs == silent.state.beliefs
     assert covert.state.belief("P", "G") < 0.5  # no public answer reads as a weak one
 
 
 def test_beliefs_move_the_right_way_for_the_provocateur_and_the_ally(tiny):
     def beliefs(answer: str) -> tuple[float, float]:
-        scenario = tiny(doctrines={"g_answer": doctrine("G", answer)},
-                        actors=scripted(P="p_always", G="g_answer"))
+        scenario = tiny(
+            doctrines={"g_answer": doctrine("G", answer)},
+            actors=scripted(P="p_always", G="g_answer"),
+        )
         model = WargameModel(scenario, seed=0, turns=1).run()
         return model.state.belief("P", "G"), model.state.belief("A", "G")
 
@@ -127,8 +140,12 @@ def test_beliefs_move_the_right_way_for_the_provocateur_and_the_ally(tiny):
 
 def test_a_delayed_effect_lands_on_the_right_turn(tiny):
     scenario = tiny(
-        doctrines={"g_deploy": {"actor": "G", "plan": [{"when": "turn == 1",
-                                                        "choose": ["g_delayed"]}, {"choose": []}]}},
+        doctrines={
+            "g_deploy": {
+                "actor": "G",
+                "plan": [{"when": "turn == 1", "choose": ["g_delayed"]}, {"choose": []}],
+            }
+        },
         actors=scripted(P="p_always", G="g_deploy"),
     )
     model = WargameModel(scenario, seed=0)
@@ -140,15 +157,19 @@ def test_a_delayed_effect_lands_on_the_right_turn(tiny):
 
 
 def test_bounds_hold_after_every_update(tiny):
-    scenario = tiny(actions={"p_test": {"effects": [{"target": "tension", "add": 5}]}},
-                    actors=scripted(P="p_always", G="g_none"))
+    scenario = tiny(
+        actions={"p_test": {"effects": [{"target": "tension", "add": 5}]}},
+        actors=scripted(P="p_always", G="g_none"),
+    )
     model = play(scenario)
     assert model.state.vars["tension"] == 1.0
 
 
 def test_limits_cooldown_and_per_game(tiny):
-    scenario = tiny(actions={"p_test": {"cooldown": 1, "max_per_game": 1}},
-                    actors=scripted(P="p_always", G="g_none"))
+    scenario = tiny(
+        actions={"p_test": {"cooldown": 1, "max_per_game": 1}},
+        actors=scripted(P="p_always", G="g_none"),
+    )
     model = play(scenario)
     assert model.state.counts["p_test"] == 1
     assert model.legal(scenario.program.actions["p_test"], []) == "at most 1 per game"

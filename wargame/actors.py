@@ -28,8 +28,8 @@ class StateActor(mesa.Agent):
 
     def decide(self) -> Decision:
         """Choose this turn's options through the controller (agent, script or human)."""
-        return self.policy.decide(self.spec, self.model)  # type: ignore[arg-type]
+        return self.policy.decide(self.spec, self.model)
 
     def vote(self, proposal: CAction, key: str) -> CAction:
         """Choose a ballot on a proposal put to this actor."""
-        return self.policy.vote(self.spec, self.model, proposal, key)  # type: ignore[arg-type]
+        return self.policy.vote(self.spec, self.model, proposal, key)

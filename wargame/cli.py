@@ -88,9 +88,7 @@ def run(
     from_state: Annotated[
         Path | None, typer.Option(help="Continue a game saved with --save-state.")
     ] = None,
-    summary: Annotated[
-        bool, typer.Option(help="Print only the final state and outcomes.")
-    ] = False,
+    summary: Annotated[bool, typer.Option(help="Print only the final state and outcomes.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
 ) -> None:
     """Play one game and print who did what and why, the dice, and the state changes."""
@@ -115,7 +113,9 @@ def run(
     model.release()
 
 
-def _start(scenario: Scenario, seed: int, turns: int | None, from_state: Path | None) -> WargameModel:
+def _start(
+    scenario: Scenario, seed: int, turns: int | None, from_state: Path | None
+) -> WargameModel:
     if from_state is None:
         return WargameModel(scenario, seed=seed, turns=turns)
     data = read_json(from_state, what="saved game state")

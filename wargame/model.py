@@ -34,6 +34,8 @@ class WargameModel(mesa.Model):
     decisions and dice are the same either way, so both modes give the same outcomes.
     """
 
+    running: bool
+
     def __init__(
         self,
         scenario: Scenario,
@@ -67,8 +69,9 @@ class WargameModel(mesa.Model):
             return LogitPolicy()
         if controller == "human":
             return HumanPolicy()
-        return DoctrinePolicy(self.program.doctrines[controller.split(":", 1)[1]],
-                              self.program.actions)
+        return DoctrinePolicy(
+            self.program.doctrines[controller.split(":", 1)[1]], self.program.actions
+        )
 
     # -- the turn ---------------------------------------------------------------------
     def step(self) -> None:
@@ -167,9 +170,16 @@ class WargameModel(mesa.Model):
                 resolver.apply_effects(state, inj.effects, f"inject {inj.id}", log)
             if log is not None and (fired or probability):
                 out.append(
-                    {"id": inj.id, "key": key, "description": inj.description,
-                     "scheduled": scheduled, "probability": probability, "roll": roll,
-                     "fired": fired, "forced": forced.reason if forced else None}
+                    {
+                        "id": inj.id,
+                        "key": key,
+                        "description": inj.description,
+                        "scheduled": scheduled,
+                        "probability": probability,
+                        "roll": roll,
+                        "fired": fired,
+                        "forced": forced.reason if forced else None,
+                    }
                 )
         return out
 
@@ -190,9 +200,9 @@ class WargameModel(mesa.Model):
         already = planned.count(action)
         if state.turn_counts.get(action.id, 0) + already >= action.max_per_turn:
             return f"at most {action.max_per_turn} per turn"
-        if action.max_per_game is not None:
-            if state.counts.get(action.id, 0) + already >= action.max_per_game:
-                return f"at most {action.max_per_game} per game"
+        used = state.counts.get(action.id, 0) + already
+        if action.max_per_game is not None and used >= action.max_per_game:
+            return f"at most {action.max_per_game} per game"
         last = state.last_taken.get(action.id)
         if last is not None and action.cooldown and state.turn - last <= action.cooldown:
             return f"cooling down until turn {last + action.cooldown + 1}"
@@ -261,15 +271,24 @@ class WargameModel(mesa.Model):
 
     @classmethod
     def restore(
-        cls, scenario: Scenario, data: dict[str, Any], *, file: str = "<state>",
-        record: bool = True, turns: int | None = None,
+        cls,
+        scenario: Scenario,
+        data: dict[str, Any],
+        *,
+        file: str = "<state>",
+        record: bool = True,
+        turns: int | None = None,
     ) -> WargameModel:
         """Continue a game from `snapshot()` output, after checking it fits the scenario."""
         problems = check_snapshot(scenario, data, file)
         if problems:
             raise InputError(problems)
-        model = cls(scenario, seed=int(data["seed"]), record=record,
-                    turns=int(data["last_turn"]) if turns is None else turns)
+        model = cls(
+            scenario,
+            seed=int(data["seed"]),
+            record=record,
+            turns=int(data["last_turn"]) if turns is None else turns,
+        )
         model.dice = KeyedRandom(model.seed, data["rerolls"])
         model.overrides = {k: Override(*v) for k, v in data["overrides"].items()}
         model.inject_counts = dict(data["inject_counts"])
@@ -308,8 +327,10 @@ def check_snapshot(scenario: Scenario, data: Any, file: str) -> list[Problem]:
         return [Problem(file, None, None, message, hint)]
 
     if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
-        return problem(f"not a saved game state (expected format '{SNAPSHOT_FORMAT}')",
-                       "pass a file written by `wargame run --save-state`")
+        return problem(
+            f"not a saved game state (expected format '{SNAPSHOT_FORMAT}')",
+            "pass a file written by `wargame run --save-state`",
+        )
     if data.get("scenario_hash") != scenario.content_hash:
         return problem(
             f"saved from scenario '{data.get('scenario')}' variant '{data.get('variant')}' "
@@ -323,8 +344,10 @@ def check_snapshot(scenario: Scenario, data: Any, file: str) -> list[Problem]:
         dict(data["rerolls"]), dict(data["overrides"]), dict(data["inject_counts"])
         list(data["records"])
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
-        return problem(f"the saved state is damaged or incomplete ({type(error).__name__}: "
-                       f"{error})", "save it again with `wargame run --save-state`")
+        return problem(
+            f"the saved state is damaged or incomplete ({type(error).__name__}: {error})",
+            "save it again with `wargame run --save-state`",
+        )
     initial = scenario.program.initial
     if set(state["vars"]) != set(initial.vars) or set(state["attrs"]) != set(initial.attrs):
         return problem("its variables or actors differ from the scenario's")

@@ -10,14 +10,6 @@ if TYPE_CHECKING:
     from wargame.scenario import Scenario
 
 
-def _term(term: list[str]) -> str:
-    if term[0] == "v":
-        return term[1]
-    if term[0] == "a":
-        return f"{term[1]}.{term[2]}"
-    return f"{term[1]}->{term[2]}.{term[3]}"
-
-
 def print_turn(console: Console, record: dict[str, Any]) -> None:
     """Print one turn record."""
     say = lambda text: console.print(text, markup=False)  # noqa: E731
@@ -33,19 +25,25 @@ def print_turn(console: Console, record: dict[str, Any]) -> None:
         for move in phase["adjudication"]:
             if move["votes"]:
                 tally = ", ".join(f"{v}: {b}" for v, b in move["votes"].items())
-                say(f"    vote on {move['action']}: {tally} -> "
-                    f"{'passed' if move['passed'] else 'vetoed'}")
+                say(
+                    f"    vote on {move['action']}: {tally} -> "
+                    f"{'passed' if move['passed'] else 'vetoed'}"
+                )
             if move["result"] is not None:
                 odds = ", ".join(f"{k} {p:.2f}" for k, p in move["odds"].items())
                 forced = f"; forced by facilitator: {move['forced']}" if move["forced"] else ""
-                say(f"    die {move['key']}: {move['result']} (roll {move['roll']:.3f}; "
-                    f"odds {odds}{forced})")
+                say(
+                    f"    die {move['key']}: {move['result']} (roll {move['roll']:.3f}; "
+                    f"odds {odds}{forced})"
+                )
     for rule in record["rules_fired"]:
         say(f"  rule: {rule}")
     for belief in record["beliefs"]:
-        say(f"  {belief['observer']} now rates {belief['about']}'s resolve "
+        say(
+            f"  {belief['observer']} now rates {belief['about']}'s resolve "
             f"{belief['before']:.2f} -> {belief['after']:.2f} "
-            f"(answer strength {belief['answer_strength']:.2f})")
+            f"(answer strength {belief['answer_strength']:.2f})"
+        )
     before, after = record["state_before"]["variables"], record["state_after"]["variables"]
     changes = [f"{k} {before[k]:.3f}->{after[k]:.3f}" for k in after if after[k] != before[k]]
     if changes:

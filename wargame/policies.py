@@ -104,7 +104,11 @@ def term_label(term: Term) -> str:
 
 
 def utility(
-    actor: CActor, action: CAction, state: DeterrenceState, weights: dict[Term, float], explain: bool
+    actor: CActor,
+    action: CAction,
+    state: DeterrenceState,
+    weights: dict[Term, float],
+    explain: bool,
 ) -> tuple[float, dict[str, float] | None]:
     """Expected utility of one option: objectives, cost, motive and expected responses."""
     terms: dict[str, float] | None = {} if explain else None
@@ -229,11 +233,11 @@ class DoctrinePolicy:
 
     def decide(self, actor: CActor, ctx: Context) -> Decision:
         """Take the plan step's options that are legal and fit the budget; note the rest."""
-        for step, (condition, choose) in enumerate(self.doctrine.plan):
-            if condition is None or condition(ctx.state):
-                break
-        else:
+        plan = self.doctrine.plan
+        step = next((i for i, (when, _) in enumerate(plan) if when is None or when(ctx.state)), -1)
+        if step < 0:
             return Decision(actor.id, self.name, [], note="no plan step applied")
+        choose = plan[step][1]
         chosen: list[CAction] = []
         skipped = []
         for action_id in choose:

@@ -195,7 +195,9 @@ class Compiler:
             actor = self._actor(match["actor"], self_actor)
             if match["attr"] not in self.spec.state.attributes:
                 names = list(self.spec.state.attributes)
-                raise ExprError(f"unknown attribute '{match['attr']}'" + _suggest(match["attr"], names))
+                raise ExprError(
+                    f"unknown attribute '{match['attr']}'" + _suggest(match["attr"], names)
+                )
             return ("a", actor, match["attr"])
         src, dst = self._actor(match["src"], self_actor), self._actor(match["dst"], self_actor)
         if match["field"] not in RELATION_FIELDS:
@@ -227,7 +229,7 @@ class Compiler:
     def _rung_getter(self) -> Getter:
         if not self.spec.state.ladder:
             raise ExprError("'rung' needs a ladder in state.ladder")
-        variable, rungs = self.spec.state.ladder.variable, [r.at for r in self.rung_at]
+        variable, rungs = self.spec.state.ladder.variable, [at for _, at in self.rung_at]
 
         def rung(s: DeterrenceState) -> float:
             value = s.vars[variable]
@@ -328,9 +330,9 @@ class Compiler:
         branches = [
             CBranch(
                 b.name,
-                None if b.probability is None else self.value(
-                    b.probability, (*path, "branches", i, "probability"), me
-                ),
+                None
+                if b.probability is None
+                else self.value(b.probability, (*path, "branches", i, "probability"), me),
                 self.effects(b.effects, (*path, "branches", i, "effects"), me),
             )
             for i, b in enumerate(spec.branches)
@@ -350,11 +352,12 @@ class Compiler:
             signals=number(spec.signals),
             provocation=spec.provocation,
             deterred_by=[
-                (r, self.value(v, (*path, "deterred_by", r), me)) for r, v in spec.deterred_by.items()
+                (r, self.value(v, (*path, "deterred_by", r), me))
+                for r, v in spec.deterred_by.items()
             ],
-            requires=None if spec.requires is None else self.expr(
-                spec.requires, (*path, "requires"), me
-            ),
+            requires=None
+            if spec.requires is None
+            else self.expr(spec.requires, (*path, "requires"), me),
             requires_text=spec.requires or "",
             cooldown=spec.cooldown,
             max_per_turn=spec.max_per_turn,
@@ -379,11 +382,16 @@ class Compiler:
                 try:
                     term = self.term(key, aid)
                 except ExprError as error:
-                    self.problems.append(CompileProblem(("actors", aid, "objectives", key), str(error)))
+                    self.problems.append(
+                        CompileProblem(("actors", aid, "objectives", key), str(error))
+                    )
                     continue
-                objectives.append((term, self.value(weight, ("actors", aid, "objectives", key), aid)))
+                objectives.append(
+                    (term, self.value(weight, ("actors", aid, "objectives", key), aid))
+                )
             menu = [
-                a for a in actions.values()
+                a
+                for a in actions.values()
                 if a.actor == aid and a.ballot_on is None and a.id not in self.disabled
             ]
             ballots: dict[str, list[CAction]] = {}
@@ -417,9 +425,9 @@ class Compiler:
                 id=iid,
                 description=inj.description,
                 turns=frozenset(inj.turns),
-                probability=None if inj.probability is None else self.value(
-                    inj.probability, ("injects", iid, "probability")
-                ),
+                probability=None
+                if inj.probability is None
+                else self.value(inj.probability, ("injects", iid, "probability")),
                 when=None if inj.when is None else self.expr(inj.when, ("injects", iid, "when")),
                 max_times=inj.max_times,
                 effects=self.effects(inj.effects, ("injects", iid, "effects"), None),
@@ -427,8 +435,12 @@ class Compiler:
             for iid, inj in spec.injects.items()
         ]
         rules = [
-            (rid, r.description, self.expr(r.when, ("rules", rid, "when")),
-             self.effects(r.effects, ("rules", rid, "effects"), None))
+            (
+                rid,
+                r.description,
+                self.expr(r.when, ("rules", rid, "when")),
+                self.effects(r.effects, ("rules", rid, "effects"), None),
+            )
             for rid, r in spec.rules.items()
         ]
         outcomes = [
@@ -440,9 +452,12 @@ class Compiler:
                 did,
                 d.actor,
                 [
-                    (None if st.when is None else self.expr(
-                        st.when, ("doctrines", did, "plan", i, "when"), d.actor
-                    ), list(st.choose))
+                    (
+                        None
+                        if st.when is None
+                        else self.expr(st.when, ("doctrines", did, "plan", i, "when"), d.actor),
+                        list(st.choose),
+                    )
                     for i, st in enumerate(d.plan)
                 ],
                 dict(d.ballots),

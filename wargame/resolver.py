@@ -143,15 +143,26 @@ def apply_effects(
             state.pending.append([state.turn + effect.delay, effect.term, effect.op, amount, cause])
             if log is not None:
                 log.append(
-                    {"cause": cause, "term": list(effect.term), "op": effect.op,
-                     "value": round(amount, 6), "lands_on_turn": state.turn + effect.delay}
+                    {
+                        "cause": cause,
+                        "term": list(effect.term),
+                        "op": effect.op,
+                        "value": round(amount, 6),
+                        "lands_on_turn": state.turn + effect.delay,
+                    }
                 )
             continue
         before, after = state.apply(effect.term, effect.op, amount)
         if log is not None:
             log.append(
-                {"cause": cause, "term": list(effect.term), "op": effect.op,
-                 "value": round(amount, 6), "before": round(before, 6), "after": round(after, 6)}
+                {
+                    "cause": cause,
+                    "term": list(effect.term),
+                    "op": effect.op,
+                    "value": round(amount, 6),
+                    "before": round(before, 6),
+                    "after": round(after, 6),
+                }
             )
 
 
@@ -165,8 +176,14 @@ def land_delayed(state: DeterrenceState, log: list[dict[str, Any]] | None) -> No
         before, after = state.apply(tuple(term), op, amount)
         if log is not None:
             log.append(
-                {"cause": f"{cause} (delayed)", "term": list(term), "op": op,
-                 "value": round(amount, 6), "before": round(before, 6), "after": round(after, 6)}
+                {
+                    "cause": f"{cause} (delayed)",
+                    "term": list(term),
+                    "op": op,
+                    "value": round(amount, 6),
+                    "before": round(before, 6),
+                    "after": round(after, 6),
+                }
             )
 
 
@@ -218,6 +235,11 @@ def update_beliefs(
             ab[0], ab[1] = ab[0] * cap / total, ab[1] * cap / total
         if log is not None:
             log.append(
-                {"observer": observer, "about": responder, "answer_strength": round(strength, 4),
-                 "before": round(before, 4), "after": round(ab[0] / (ab[0] + ab[1]), 4)}
+                {
+                    "observer": observer,
+                    "about": responder,
+                    "answer_strength": round(strength, 4),
+                    "before": round(before, 4),
+                    "after": round(ab[0] / (ab[0] + ab[1]), 4),
+                }
             )

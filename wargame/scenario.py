@@ -116,19 +116,29 @@ def _validate(
 
 
 _TYPE_WORDS = {
-    "float_type": "a number", "float_parsing": "a number", "int_type": "a whole number",
-    "int_parsing": "a whole number", "int_from_float": "a whole number",
-    "string_type": "text", "dict_type": "a mapping", "model_type": "a mapping",
-    "model_attributes_type": "a mapping", "list_type": "a list", "tuple_type": "a list",
-    "bool_type": "true or false", "bool_parsing": "true or false", "date_type": "a date",
-    "date_from_datetime_parsing": "a date (YYYY-MM-DD)", "date_parsing": "a date (YYYY-MM-DD)",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "string_type": "text",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "date_type": "a date",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
     "literal_error": "one of the allowed words",
 }
 
 
 def _schema_problems(located: Located, data: Any, error: ValidationError) -> list[Problem]:
     """Turn pydantic's errors into one clear problem per place in the document."""
-    by_place: dict[DataPath, list[dict[str, Any]]] = {}
+    by_place: dict[DataPath, list[Any]] = {}
     for err in error.errors():
         by_place.setdefault(_data_path(data, err["loc"]), []).append(err)
     problems = []
@@ -149,8 +159,11 @@ def _schema_problems(located: Located, data: Any, error: ValidationError) -> lis
             wanted = sorted({_TYPE_WORDS[e["type"]] for e in errs})
             got = type(errs[0]["input"]).__name__
             problems.append(
-                located.problem(place, f"expected {' or '.join(wanted)}, got {got}",
-                                "a number, a {value:, source:} mapping or an expression")
+                located.problem(
+                    place,
+                    f"expected {' or '.join(wanted)}, got {got}",
+                    "a number, a {value:, source:} mapping or an expression",
+                )
             )
         else:
             err = min(errs, key=lambda e: e["type"] in _TYPE_WORDS)
@@ -159,7 +172,7 @@ def _schema_problems(located: Located, data: Any, error: ValidationError) -> lis
     return problems
 
 
-def _hint(err: dict[str, Any]) -> str:
+def _hint(err: Any) -> str:
     ctx = err.get("ctx") or {}
     if err["type"] == "literal_error":
         return f"use {ctx.get('expected', 'an allowed value')}"
@@ -175,9 +188,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> DataPath:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             node = node[part]
         else:
             break
@@ -231,8 +244,11 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
     def need(kind: str, name: str, known: Any, path: DataPath) -> None:
         if name not in known:
             problems.append(
-                located.problem(path, f"unknown {kind} '{name}'",
-                                suggest(name, known).strip() or f"declare it under {kind}s:")
+                located.problem(
+                    path,
+                    f"unknown {kind} '{name}'",
+                    suggest(name, known).strip() or f"declare it under {kind}s:",
+                )
             )
 
     for key, quantity in _quantities(spec):
@@ -250,13 +266,19 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
         if action.consent:
             for voter in action.consent.voters:
                 need("actor", voter, actors, ("actions", aid, "consent", "voters"))
-                ballots = [b for b in actions.values() if b.ballot and b.ballot.on == aid
-                           and b.actor == voter]
+                ballots = [
+                    b
+                    for b in actions.values()
+                    if b.ballot and b.ballot.on == aid and b.actor == voter
+                ]
                 if voter in actors and not ballots:
-                    problems.append(located.problem(
-                        ("actions", aid, "consent", "voters"),
-                        f"voter '{voter}' has no ballot on '{aid}'",
-                        f"add actions with actor: {voter} and ballot: {{on: {aid}, vote: ...}}"))
+                    problems.append(
+                        located.problem(
+                            ("actions", aid, "consent", "voters"),
+                            f"voter '{voter}' has no ballot on '{aid}'",
+                            f"add actions with actor: {voter} and ballot: {{on: {aid}, vote: ...}}",
+                        )
+                    )
         if action.ballot:
             on = action.ballot.on
             need("action", on, actions, ("actions", aid, "ballot", "on"))
@@ -264,27 +286,40 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
             if proposal is not None and (
                 proposal.consent is None or action.actor not in proposal.consent.voters
             ):
-                problems.append(located.problem(
-                    ("actions", aid, "ballot"),
-                    f"'{aid}' is a ballot on '{on}', but {action.actor} is not among its voters",
-                    f"add {action.actor} to actions.{on}.consent.voters"))
+                problems.append(
+                    located.problem(
+                        ("actions", aid, "ballot"),
+                        f"'{aid}' is a ballot on '{on}', "
+                        f"but {action.actor} is not among its voters",
+                        f"add {action.actor} to actions.{on}.consent.voters",
+                    )
+                )
     for i, rel in enumerate(spec.relations):
         need("actor", rel.source, actors, ("relations", i, "from"))
         need("actor", rel.target, actors, ("relations", i, "to"))
     seen_edges: set[tuple[str, str]] = set()
     for i, rel in enumerate(spec.relations):
         if (rel.source, rel.target) in seen_edges or rel.source == rel.target:
-            problems.append(located.problem(("relations", i), f"relation {rel.source} -> "
-                            f"{rel.target} is repeated or points to itself", "keep one entry"))
+            problems.append(
+                located.problem(
+                    ("relations", i),
+                    f"relation {rel.source} -> {rel.target} is repeated or points to itself",
+                    "keep one entry",
+                )
+            )
         seen_edges.add((rel.source, rel.target))
     moving: dict[str, int] = {}
     for i, phase in enumerate(spec.phases):
         for a in phase.actors:
             need("actor", a, actors, ("phases", i, "actors"))
             if a in moving:
-                problems.append(located.problem(("phases", i, "actors"),
-                                f"actor '{a}' moves in two phases ({moving[a] + 1} and {i + 1})",
-                                "list each actor in one phase"))
+                problems.append(
+                    located.problem(
+                        ("phases", i, "actors"),
+                        f"actor '{a}' moves in two phases ({moving[a] + 1} and {i + 1})",
+                        "list each actor in one phase",
+                    )
+                )
             moving[a] = i
     for aid, actor in spec.actors.items():
         for attr in actor.attributes:
@@ -293,27 +328,37 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
             did = actor.controller.split(":", 1)[1]
             need("doctrine", did, spec.doctrines, ("actors", aid, "controller"))
             if did in spec.doctrines and spec.doctrines[did].actor != aid:
-                problems.append(located.problem(("actors", aid, "controller"),
-                                f"doctrine '{did}' is written for {spec.doctrines[did].actor}",
-                                f"use a doctrine whose actor is {aid}"))
+                problems.append(
+                    located.problem(
+                        ("actors", aid, "controller"),
+                        f"doctrine '{did}' is written for {spec.doctrines[did].actor}",
+                        f"use a doctrine whose actor is {aid}",
+                    )
+                )
     for did, doctrine in spec.doctrines.items():
         need("actor", doctrine.actor, actors, ("doctrines", did, "actor"))
         for i, step in enumerate(doctrine.plan):
             for a in step.choose:
                 need("action", a, actions, ("doctrines", did, "plan", i, "choose"))
                 if a in actions and actions[a].actor != doctrine.actor:
-                    problems.append(located.problem(("doctrines", did, "plan", i, "choose"),
-                                    f"'{a}' belongs to {actions[a].actor}, not {doctrine.actor}",
-                                    "a doctrine chooses only its own actor's options"))
-        for proposal, ballot in doctrine.ballots.items():
-            need("action", proposal, actions, ("doctrines", did, "ballots", proposal))
-            need("action", ballot, actions, ("doctrines", did, "ballots", proposal))
-    for vid, var in spec.variants.items():
-        for a, controller in var.controllers.items():
+                    problems.append(
+                        located.problem(
+                            ("doctrines", did, "plan", i, "choose"),
+                            f"'{a}' belongs to {actions[a].actor}, not {doctrine.actor}",
+                            "a doctrine chooses only its own actor's options",
+                        )
+                    )
+        for put, ballot in doctrine.ballots.items():
+            need("action", put, actions, ("doctrines", did, "ballots", put))
+            need("action", ballot, actions, ("doctrines", did, "ballots", put))
+    for vid, variant in spec.variants.items():
+        for a, controller in variant.controllers.items():
             need("actor", a, actors, ("variants", vid, "controllers", a))
             if controller.startswith("script:"):
-                need("doctrine", controller[7:], spec.doctrines, ("variants", vid, "controllers", a))
-        for a, menu in var.menus.items():
+                need(
+                    "doctrine", controller[7:], spec.doctrines, ("variants", vid, "controllers", a)
+                )
+        for a, menu in variant.menus.items():
             need("actor", a, actors, ("variants", vid, "menus", a))
             for act in [*(menu.only or []), *menu.remove]:
                 need("action", act, actions, ("variants", vid, "menus", a))
@@ -321,9 +366,13 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
         need("variable", spec.state.ladder.variable, spec.state.variables, ("state", "ladder"))
     for name, var in spec.state.variables.items():
         if not var.min <= number(var.initial) <= var.max:
-            problems.append(located.problem(("state", "variables", name, "initial"),
-                            f"initial value {number(var.initial)} is outside [{var.min}, "
-                            f"{var.max}]", "move it inside the bounds"))
+            problems.append(
+                located.problem(
+                    ("state", "variables", name, "initial"),
+                    f"initial value {number(var.initial)} is outside [{var.min}, {var.max}]",
+                    "move it inside the bounds",
+                )
+            )
     return problems
 
 
@@ -331,8 +380,17 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
 def _apply_variant(located: Located, spec: ScenarioSpec, data: Any, name: str) -> set[str]:
     if name not in spec.variants:
         known = ", ".join(spec.variants) or "none"
-        raise InputError([Problem(located.file, None, None, f"unknown variant '{name}'",
-                                  suggest(name, spec.variants).strip() or f"variants: {known}")])
+        raise InputError(
+            [
+                Problem(
+                    located.file,
+                    None,
+                    None,
+                    f"unknown variant '{name}'",
+                    suggest(name, spec.variants).strip() or f"variants: {known}",
+                )
+            ]
+        )
     variant = spec.variants[name]
     for path, value in variant.set.items():
         _set_path(located, data, path, value, ("variants", name, "set", path))
@@ -350,19 +408,38 @@ def _apply_variant(located: Located, spec: ScenarioSpec, data: Any, name: str) -
 def _apply_override(located: Located, data: Any, text: str) -> None:
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
-        raise InputError([Problem(located.file, None, None, f"--set '{text}' is not PATH=VALUE",
-                                  "for example --set parameters.deterrence_strength=1.5")])
+        raise InputError(
+            [
+                Problem(
+                    located.file,
+                    None,
+                    None,
+                    f"--set '{text}' is not PATH=VALUE",
+                    "for example --set parameters.deterrence_strength=1.5",
+                )
+            ]
+        )
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
         value = raw
     if isinstance(value, (dict, list)) or value is None:
-        raise InputError([Problem(located.file, None, None,
-                                  f"--set {path}: the value must be a number, text or true/false")])
+        raise InputError(
+            [
+                Problem(
+                    located.file,
+                    None,
+                    None,
+                    f"--set {path}: the value must be a number, text or true/false",
+                )
+            ]
+        )
     _set_path(located, data, path.strip(), value, None)
 
 
-def _set_path(located: Located, data: Any, dotted: str, value: Any, origin: DataPath | None) -> None:
+def _set_path(
+    located: Located, data: Any, dotted: str, value: Any, origin: DataPath | None
+) -> None:
     """Set a value by dotted path; a Quantity or parameter mapping gets its `value` replaced."""
     parts = dotted.split(".")
     node = data
@@ -375,30 +452,34 @@ def _set_path(located: Located, data: Any, dotted: str, value: Any, origin: Data
             key: str | int = int(parts[i])
             step = 1
         elif isinstance(node, dict):
-            step = next((n for n in range(len(parts) - i, 0, -1)
-                         if ".".join(parts[i:i + n]) in node), 0)
+            step = next(
+                (n for n in range(len(parts) - i, 0, -1) if ".".join(parts[i : i + n]) in node), 0
+            )
             if step == 0:
                 if last:
                     node[parts[i]] = value
                     return
                 _bad_path(located, dotted, parts[i], list(node), origin)
-            key = ".".join(parts[i:i + step])
+            key = ".".join(parts[i : i + step])
         else:
             _bad_path(located, dotted, parts[i], [], origin)
         if i + step == len(parts):
-            target = node[key]  # type: ignore[index]
+            target = node[key]
             if isinstance(target, dict) and "value" in target and not isinstance(value, dict):
                 target["value"] = value
             else:
-                node[key] = value  # type: ignore[index]
+                node[key] = value
             return
-        node = node[key]  # type: ignore[index]
+        node = node[key]
         i += step
 
 
-def _bad_path(located: Located, dotted: str, part: str, known: list[str],
-              origin: DataPath | None) -> typing.NoReturn:
-    hint = suggest(part, known).strip() or (f"choose from: {', '.join(known[:12])}" if known else "")
+def _bad_path(
+    located: Located, dotted: str, part: str, known: list[str], origin: DataPath | None
+) -> typing.NoReturn:
+    hint = suggest(part, known).strip() or (
+        f"choose from: {', '.join(known[:12])}" if known else ""
+    )
     message = f"no '{part}' in path '{dotted}'"
     if origin is None:
         raise InputError([Problem(located.file, None, None, f"--set {message}", hint)])

@@ -9,6 +9,7 @@ in `wargame.scenario`, which knows the whole document.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from typing import Annotated, Any, Literal
 
@@ -152,7 +153,7 @@ class Ladder(Strict):
     @field_validator("rungs")
     @classmethod
     def _ascending(cls, rungs: list[Rung]) -> list[Rung]:
-        if any(a.at >= b.at for a, b in zip(rungs, rungs[1:], strict=False)):
+        if any(a.at >= b.at for a, b in itertools.pairwise(rungs)):
             raise ValueError("rungs must be listed with strictly increasing 'at'")
         return rungs
 
