@@ -134,24 +134,23 @@ def schema() -> None:
 def main() -> None:
     """Console entry point: user errors become messages and exit codes, never tracebacks."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except WargameError as error:
         err.print(f"error: {error}", markup=False)
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted", markup=False)
         sys.exit(130)
-    except Exception as error:  # click's usage errors
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        if isinstance(error, click.exceptions.Abort):
-            sys.exit(130)
+    except Exception as error:
+        # click's usage errors (click is vendored inside newer typer, so match by shape)
+        show, exit_code = getattr(error, "show", None), getattr(error, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["Problem", "app", "main"]

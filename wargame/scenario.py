@@ -445,7 +445,6 @@ def _set_path(
     node = data
     i = 0
     while i < len(parts):
-        last = i == len(parts) - 1
         if isinstance(node, list):
             if not parts[i].isdigit() or int(parts[i]) >= len(node):
                 _bad_path(located, dotted, parts[i], [str(n) for n in range(len(node))], origin)
@@ -456,9 +455,6 @@ def _set_path(
                 (n for n in range(len(parts) - i, 0, -1) if ".".join(parts[i : i + n]) in node), 0
             )
             if step == 0:
-                if last:
-                    node[parts[i]] = value
-                    return
                 _bad_path(located, dotted, parts[i], list(node), origin)
             key = ".".join(parts[i : i + step])
         else:

@@ -107,7 +107,7 @@ def load_yaml_text(text: str | bytes, file: str = "<string>", *, what: str = "sc
         _binary(file, what)
     text = text.removeprefix("\ufeff")
     if bad := _NOT_PRINTABLE.search(text):
-        message = f"the control character U+{ord(bad.group()):04X} is not allowed in YAML"
+        message = f"the non-printable character U+{ord(bad.group()):04X} is not allowed in YAML"
         hint = "Delete it; it is invisible in most editors and often comes from copy and paste."
         _fail(file, message, hint, _line_column(text, bad.start()))
     loader = _Loader(text)
@@ -293,7 +293,9 @@ class _Composer:
         pos = _pos(event)
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            self.fail(pos, f"too many nodes: more than {MAX_NODES:,}", f"Is this a {self.what}?")
+            self.fail(
+                pos, f"too many nodes: more than {MAX_NODES:,}", f"Is this a {self.what} file?"
+            )
         if not self.stack or isinstance(self.stack[-1].data, list):
             self.locations.append((self.child_path(), pos))
             return pos, False
