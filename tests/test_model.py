@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import SCENARIOS, play
 
-from wargame.errors import InputError
+from wargame.errors import InputError, WargameError
 from wargame.model import WargameModel
 from wargame.policies import LogitPolicy
 from wargame.scenario import load_scenario
@@ -97,9 +97,27 @@ def test_a_reroll_changes_that_die_only(tiny):
     scenario = tiny(actors={"P": {"controller": "script:p_always"}})
     plain = play(scenario, seed=2)
     rerolled = WargameModel(scenario, seed=2)
-    rerolled.reroll("t1:P:p_test#1")
+    rerolled.reroll("t1:P:p_test#1", "the facilitator doubts the first roll")
     rerolled.run()
     assert dice(rerolled)["t1:P:p_test#1"] != dice(plain)["t1:P:p_test#1"]
+    first = rerolled.records[0]["phases"][0]["adjudication"][0]
+    assert first["rerolled"] == "the facilitator doubts the first roll"
+
+
+def test_a_reroll_needs_a_reason_and_a_valid_key(tiny):
+    model = WargameModel(tiny(), seed=2)
+    with pytest.raises(WargameError, match="needs a reason"):
+        model.reroll("t1:P:p_test#1", " ")
+    with pytest.raises(WargameError, match="not an item key"):
+        model.reroll("p_test", "typo")
+
+
+def test_options_preview_explains_without_choosing():
+    model = WargameModel(load_scenario(TUTORIAL), seed=1)
+    options = model.options("Red")
+    assert [o["action"] for o in options] == ["red_test"]
+    assert "response from Blue" in options[0]["terms"]
+    assert model.state.turn == 0 and model.records == []
 
 
 def test_restoring_into_another_scenario_is_refused():

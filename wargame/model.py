@@ -15,7 +15,7 @@ import mesa
 from wargame import resolver
 from wargame.actors import StateActor
 from wargame.errors import InputError, Problem, WargameError
-from wargame.policies import DoctrinePolicy, HumanPolicy, LogitPolicy, Policy
+from wargame.policies import Decision, DoctrinePolicy, HumanPolicy, LogitPolicy, Policy
 from wargame.resolver import Move, Override
 from wargame.rng import KeyedRandom
 from wargame.state import DeterrenceState
@@ -56,6 +56,7 @@ class WargameModel(mesa.Model):
         self.records: list[dict[str, Any]] = []
         self.escalation = 0.0
         self.overrides: dict[str, Override] = {}
+        self.rerolled: dict[str, str] = {}
         self.human_moves: dict[str, list[str]] = {}
         self.human_votes: dict[str, dict[str, str]] = {}
         self.inject_counts: dict[str, int] = {}
@@ -116,7 +117,7 @@ class WargameModel(mesa.Model):
                     {
                         "phase": phase_name,
                         "decisions": [d.to_json() for d in decisions],
-                        "adjudication": [_move_json(m) for m in moves],
+                        "adjudication": [_move_json(m, self.rerolled) for m in moves],
                     }
                 )
         belief_log: list[dict[str, Any]] | None = [] if self.explain else None
@@ -179,6 +180,7 @@ class WargameModel(mesa.Model):
                         "roll": roll,
                         "fired": fired,
                         "forced": forced.reason if forced else None,
+                        "rerolled": self.rerolled.get(key),
                     }
                 )
         return out
@@ -233,10 +235,34 @@ class WargameModel(mesa.Model):
             raise WargameError(f"forcing {key} needs a reason, for the record")
         self.overrides[key] = Override(result, reason)
 
-    def reroll(self, key: str) -> None:
-        """Replace the draw behind a die (key as in the record) with a fresh one."""
-        turn_text, actor, rest = key.split(":", 2)
-        self.dice.reroll(actor, int(turn_text[1:]), f"die:{rest}")
+    def reroll(self, key: str, reason: str) -> None:
+        """Replace the draw behind a die, vote or inject (key as in the record) with a fresh one."""
+        if not reason.strip():
+            raise WargameError(f"re-rolling {key} needs a reason, for the record")
+        try:
+            turn_text, stream, rest = key.split(":", 2)
+            turn = int(turn_text.removeprefix("t"))
+        except ValueError:
+            raise WargameError(f"'{key}' is not an item key such as t3:NK:nk_test#1") from None
+        if ":vote:" in key:
+            self.dice.reroll(key.rsplit(":", 1)[1], turn, key)
+        elif stream == "inject":
+            self.dice.reroll(f"inject:{rest}", turn, "fires")
+        else:
+            self.dice.reroll(stream, turn, f"die:{rest}")
+        self.rerolled[key] = reason
+
+    def options(self, actor_id: str) -> list[dict[str, Any]]:
+        """What an agent would weigh now: options, utilities split into terms, probabilities.
+
+        Draws nothing and changes nothing, so a facilitator may ask at any time.
+        """
+        explain, self.explain = self.explain, True
+        try:
+            scored = LogitPolicy().score(self.program.actors[actor_id], self, [])
+        finally:
+            self.explain = explain
+        return Decision(actor_id, "agent", [], scored).to_json(top=len(scored))["top_options"]
 
     # -- results ----------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -263,6 +289,7 @@ class WargameModel(mesa.Model):
             "running": self.running,
             "rerolls": dict(self.dice.rerolls),
             "overrides": {k: [o.result, o.reason] for k, o in self.overrides.items()},
+            "rerolled": dict(self.rerolled),
             "inject_counts": dict(self.inject_counts),
             "escalation": self.escalation,
             "state": self.state.to_json(),
@@ -291,6 +318,7 @@ class WargameModel(mesa.Model):
         )
         model.dice = KeyedRandom(model.seed, data["rerolls"])
         model.overrides = {k: Override(*v) for k, v in data["overrides"].items()}
+        model.rerolled = dict(data["rerolled"])
         model.inject_counts = dict(data["inject_counts"])
         model.escalation = float(data["escalation"])
         model.state = DeterrenceState.from_json(data["state"], model.program.initial.bounds)
@@ -306,7 +334,7 @@ class WargameModel(mesa.Model):
             ids.pop(self, None)
 
 
-def _move_json(move: Move) -> dict[str, Any]:
+def _move_json(move: Move, rerolled: dict[str, str]) -> dict[str, Any]:
     return {
         "key": move.key,
         "actor": move.action.actor,
@@ -317,6 +345,7 @@ def _move_json(move: Move) -> dict[str, Any]:
         "roll": None if move.roll is None else round(move.roll, 6),
         "result": move.branch,
         "forced": move.forced,
+        "rerolled": rerolled.get(move.key),
     }
 
 
@@ -342,6 +371,7 @@ def check_snapshot(scenario: Scenario, data: Any, file: str) -> list[Problem]:
         DeterrenceState.from_json(state, scenario.program.initial.bounds)
         int(data["seed"]), int(data["last_turn"]), float(data["escalation"])
         dict(data["rerolls"]), dict(data["overrides"]), dict(data["inject_counts"])
+        dict(data["rerolled"])
         list(data["records"])
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
         return problem(
