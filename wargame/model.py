@@ -35,6 +35,8 @@ class WargameModel(mesa.Model):
     """
 
     running: bool
+    game_scenario: Scenario
+    """The loaded scenario (mesa 3.5 reserves `Model.scenario` for its own use)."""
 
     def __init__(
         self,
@@ -46,7 +48,7 @@ class WargameModel(mesa.Model):
         rng: Any = None,
     ) -> None:
         super().__init__(rng=seed if rng is None else rng)
-        self.scenario = scenario
+        self.game_scenario = scenario
         self.program = scenario.program
         self.seed = int(seed)
         self.dice = KeyedRandom(self.seed)
@@ -132,7 +134,7 @@ class WargameModel(mesa.Model):
             return None
         record = {
             "turn": state.turn,
-            "date": self.scenario.spec.scenario.turn_date(state.turn).isoformat(),
+            "date": self.game_scenario.spec.scenario.turn_date(state.turn).isoformat(),
             "injects": injects,
             "phases": phases,
             "beliefs": belief_log,
@@ -269,7 +271,7 @@ class WargameModel(mesa.Model):
         """Outcomes, counts and final state: all that Monte Carlo keeps."""
         return {
             "seed": self.seed,
-            "variant": self.scenario.variant,
+            "variant": self.game_scenario.variant,
             "turns_played": self.state.turn,
             "outcomes": {o[0]: self.state.outcomes.get(o[0]) for o in self.program.outcomes},
             "counts": dict(sorted(self.state.counts.items())),
@@ -281,9 +283,9 @@ class WargameModel(mesa.Model):
         """The whole game as plain JSON: restoring it and playing on equals never stopping."""
         return {
             "format": SNAPSHOT_FORMAT,
-            "scenario": self.scenario.spec.scenario.id,
-            "scenario_hash": self.scenario.content_hash,
-            "variant": self.scenario.variant,
+            "scenario": self.game_scenario.spec.scenario.id,
+            "scenario_hash": self.game_scenario.content_hash,
+            "variant": self.game_scenario.variant,
             "seed": self.seed,
             "last_turn": self.last_turn,
             "running": self.running,
