@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench
+.PHONY: install demo test lint bench test-newest-mesa
 
 $(BIN)/wargame: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,11 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_run.py
+
+# The same suite on the newest Mesa (3.5+ needs Python >= 3.12; pyenv has one on these machines).
+PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python) python3.12)
+test-newest-mesa:
+	$(PYTHON312) -m venv .venv-mesa-newest
+	.venv-mesa-newest/bin/pip install --quiet 'mesa>=3.5' -e '.[dev]'
+	.venv-mesa-newest/bin/python -c "import mesa; print('mesa', mesa.__version__)"
+	.venv-mesa-newest/bin/python -m pytest -q -p no:cacheprovider
