@@ -10,17 +10,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from wargame.errors import InputError, Problem, WargameError
-from wargame.model import WargameModel
 from wargame.narrative import print_final, print_turn
 from wargame.outputs import read_json, write_json
 from wargame.scenario import Scenario, load_scenario
 from wargame.schema import ScenarioSpec
+
+if TYPE_CHECKING:
+    from wargame.model import WargameModel
 
 app = typer.Typer(
     help="Policy-response wargames: validate scenarios, run games, print the format.",
@@ -28,8 +30,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: ':name:' in labels, paths or the JSON schema must print as written.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 FileArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 
@@ -98,12 +101,19 @@ def run(
     scenario = load_scenario(file, variant=variant, overrides=set_ or ())
     model = _start(scenario, seed, turns, from_state)
     shown = len(model.records)
-    while model.running:
-        model.step()
-        if not summary and model.records[shown:]:
-            for record in model.records[shown:]:
-                print_turn(out, record)
-            shown = len(model.records)
+    try:
+        while model.running:
+            model.step()
+            if not summary and model.records[shown:]:
+                for record in model.records[shown:]:
+                    print_turn(out, record)
+                shown = len(model.records)
+    except InputError:
+        raise
+    except WargameError as error:
+        # The input was fine but the game could not be played on: exit 1, as documented.
+        err.print(f"error: {error}", markup=False)
+        raise typer.Exit(1) from None
     result = model.summary()
     print_final(out, scenario, result)
     if json_out is not None:
@@ -116,10 +126,20 @@ def run(
 def _start(
     scenario: Scenario, seed: int, turns: int | None, from_state: Path | None
 ) -> WargameModel:
+    from wargame.model import WargameModel  # imports mesa (~0.7 s): only `run` needs it
+
     if from_state is None:
         return WargameModel(scenario, seed=seed, turns=turns)
     data = read_json(from_state, what="saved game state")
-    return WargameModel.restore(scenario, data, file=str(from_state), turns=turns)
+    last = scenario.spec.scenario.turns if turns is None else turns
+    model = WargameModel.restore(scenario, data, file=str(from_state), turns=last)
+    # A game saved when it reached --turns plays on; one a terminal outcome ended stays over.
+    ended = any(
+        terminal and outcome in model.state.outcomes
+        for outcome, _, _, terminal in model.program.outcomes
+    )
+    model.running = model.state.turn < model.last_turn and not ended
+    return model
 
 
 @app.command()

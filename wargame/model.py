@@ -130,6 +130,7 @@ class WargameModel(mesa.Model):
                 rules.append(rule_id)
                 resolver.apply_effects(state, effects, f"rule {rule_id}", effects_log)
         triggered = self._outcomes()
+        self.human_moves, self.human_votes = {}, {}  # entered moves are for one turn only
         if not self.explain:
             return None
         record = {
@@ -348,6 +349,10 @@ def _move_json(move: Move, rerolled: dict[str, str]) -> dict[str, Any]:
         "result": move.branch,
         "forced": move.forced,
         "rerolled": rerolled.get(move.key),
+        "effects": [
+            {"term": list(term), "op": op, "value": round(amount, 6), "delay": delay}
+            for term, op, amount, delay, _ in move.writes
+        ],
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.text import Text
 
 if TYPE_CHECKING:
     from wargame.scenario import Scenario
@@ -13,7 +14,10 @@ if TYPE_CHECKING:
 def print_turn(console: Console, record: dict[str, Any]) -> None:
     """Print one turn record."""
     say = lambda text: console.print(text, markup=False)  # noqa: E731
-    console.rule(f"Turn {record['turn']}  {record['date']}  ({record['rung'] or 'no ladder'})")
+    # Text, not str: a rule title would be read as markup ('[...]' vanishes or raises).
+    console.rule(
+        Text(f"Turn {record['turn']}  {record['date']}  ({record['rung'] or 'no ladder'})")
+    )
     for inj in record["injects"]:
         if inj["fired"]:
             odds = "" if inj["probability"] is None else f" (p={inj['probability']:.2f})"
@@ -56,7 +60,7 @@ def print_final(console: Console, scenario: Scenario, summary: dict[str, Any]) -
     """Print the final state and outcomes."""
     say = lambda text: console.print(text, markup=False)  # noqa: E731
     variant = summary["variant"] or "base"
-    console.rule(f"Final: {scenario.spec.scenario.title} [{variant}, seed {summary['seed']}]")
+    console.rule(Text(f"Final: {scenario.spec.scenario.title} [{variant}, seed {summary['seed']}]"))
     say(f"  turns played: {summary['turns_played']}")
     for name, value in summary["final"]["variables"].items():
         say(f"  {name}: {value:.3f}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from wargame.errors import WargameError
-from wargame.program import CAction, CActor, CDoctrine
+from wargame.program import CAction, CActor, CDoctrine, branch_odds
 from wargame.rng import KeyedRandom
 from wargame.state import DeterrenceState, Term
 
@@ -113,7 +113,8 @@ def utility(
     """Expected utility of one option: objectives, cost, motive and expected responses."""
     terms: dict[str, float] | None = {} if explain else None
     total = 0.0
-    for term, op, value, probability in action.scored:
+    odds: dict[str, float] | None = None
+    for term, op, value, branch in action.scored:
         amount = value(state)
         if op == "add":
             delta = amount
@@ -121,8 +122,10 @@ def utility(
             delta = state.get(term) * (amount - 1.0)
         else:
             delta = amount - state.get(term)
-        if probability is not None:
-            delta *= min(1.0, max(0.0, probability(state)))
+        if branch is not None:
+            if odds is None:
+                odds = branch_odds(action, state)
+            delta *= odds[branch]
         contribution = weights[term] * delta
         total += contribution
         if terms is not None:
@@ -240,11 +243,19 @@ class DoctrinePolicy:
         choose = plan[step][1]
         chosen: list[CAction] = []
         skipped = []
+        menu = {a.id for a in actor.menu}
+        points = actor.budget_points
         for action_id in choose:
             action = self.actions[action_id]
-            reason = ctx.legal(action, chosen)
+            reason = None if action_id in menu else "not on the menu in this variant"
+            reason = reason or ctx.legal(action, chosen)
             if reason is None and len(chosen) >= actor.budget_count:
                 reason = "over budget"
+            if reason is None and points is not None:
+                if action.budget_cost > points:
+                    reason = "over budget"
+                else:
+                    points -= action.budget_cost
             if reason is None:
                 chosen.append(action)
             else:

@@ -91,8 +91,8 @@ class CAction:
     ballot_on: str | None
     vote: str | None
     requires_text: str = ""
-    scored: list[tuple[Term, str, Getter, Getter | None]] = field(default_factory=list)
-    """Effects on the actor's own objective terms: (term, op, value, branch probability)."""
+    scored: list[tuple[Term, str, Getter, str | None]] = field(default_factory=list)
+    """Effects on the actor's own objective terms: (term, op, value, branch name or None)."""
 
 
 @dataclass(slots=True)
@@ -204,7 +204,15 @@ class Compiler:
             raise ExprError(
                 f"unknown relation field '{match['field']}'; use one of {list(RELATION_FIELDS)}"
             )
+        self._relation(src, dst)
         return ("r", src, dst, match["field"])
+
+    def _relation(self, src: str, dst: str) -> None:
+        if not any(r.source == src and r.target == dst for r in self.spec.relations):
+            raise ExprError(
+                f"there is no relation {src} -> {dst}; declare it under relations: "
+                f"(from: {src}, to: {dst})"
+            )
 
     def _name(self, dotted: str, self_actor: str | None) -> Getter:
         if dotted in self.params:
@@ -271,10 +279,15 @@ class Compiler:
             return lambda s: noisy_or(s.signals.get(who, {}).values())
         observer, subject = actors
         if fname == "belief":
+            if observer == subject:
+                raise ExprError(
+                    f"belief({observer}, {subject}): an actor has no belief about itself"
+                )
             return lambda s: s.belief(observer, subject)
         rel_field = _bare(args[2])
         if rel_field not in RELATION_FIELDS:
             raise ExprError(f"rel() field must be one of {list(RELATION_FIELDS)}")
+        self._relation(observer, subject)
         return lambda s: float(s.graph.adj[observer][subject][rel_field])
 
     def expr(self, text: str, path: Path, self_actor: str | None = None) -> Getter:
@@ -416,9 +429,7 @@ class Compiler:
                 a.scored = [(e.term, e.op, e.value, None) for e in a.effects if e.term in own_terms]
                 for b in a.branches:
                     a.scored += [
-                        (e.term, e.op, e.value, b.probability or _rest(a, b))
-                        for e in b.effects
-                        if e.term in own_terms
+                        (e.term, e.op, e.value, b.name) for e in b.effects if e.term in own_terms
                     ]
         injects = [
             CInject(
@@ -505,14 +516,19 @@ class Compiler:
         return state
 
 
-def _rest(action: CAction, branch: Any) -> Getter:
-    """Probability of the last branch: whatever the listed ones leave."""
-    others = [b.probability for b in action.branches if b is not branch and b.probability]
+def branch_odds(action: CAction, state: DeterrenceState) -> dict[str, float]:
+    """Probabilities of each branch now, clipped in order so they sum to one.
 
-    def rest(s: DeterrenceState) -> float:
-        return max(0.0, 1.0 - sum(min(1.0, max(0.0, p(s))) for p in others))
-
-    return rest
+    A branch without a probability takes what the ones before it leave; the same odds are
+    used by agents weighing the action and by the die that decides it.
+    """
+    odds: dict[str, float] = {}
+    left = 1.0
+    for b in action.branches:
+        p = left if b.probability is None else min(left, max(0.0, b.probability(state)))
+        odds[b.name] = p
+        left -= p
+    return odds
 
 
 def noisy_or(strengths: Iterable[float]) -> float:

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wargame.errors import WargameError
-from wargame.program import CAction, CEffect, Program, noisy_or
+from wargame.program import CAction, CEffect, Program, branch_odds, noisy_or
 from wargame.state import DeterrenceState
+
+Write = tuple[tuple[str, ...], str, float, int, str]
+"""A planned change: (term, op, amount, delay, cause); the amount is fixed when planned."""
 
 
 @dataclass(slots=True)
@@ -37,6 +40,7 @@ class Move:
     roll: float | None = None
     branch: str | None = None
     forced: str | None = None
+    writes: list[Write] = field(default_factory=list)
 
 
 def move_key(turn: int, action: CAction, index: int) -> str:
@@ -44,19 +48,12 @@ def move_key(turn: int, action: CAction, index: int) -> str:
     return f"t{turn}:{action.actor}:{action.id}#{index}"
 
 
-def branch_odds(action: CAction, state: DeterrenceState) -> dict[str, float]:
-    """Probabilities of each branch now, clipped so they sum to at most one."""
-    odds: dict[str, float] = {}
-    left = 1.0
-    for b in action.branches:
-        p = left if b.probability is None else min(left, max(0.0, b.probability(state)))
-        odds[b.name] = p
-        left -= p
-    return odds
-
-
 def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
-    """Decide votes and dice for each move (reading, never writing, the state)."""
+    """Decide votes, dice and effect amounts for each move (reading, never writing, the state).
+
+    Every move of a phase is planned on the same state, so moves within a phase are
+    simultaneous: none sees another's effects.
+    """
     state, overrides = ctx.state, ctx.overrides
     for move in moves:
         action = move.action
@@ -68,7 +65,13 @@ def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
                 ballot = _ballot(program, voter, action, forced, vote_key)
             move.votes[voter] = ballot.id
         move.passed = all(program.actions[b].vote != "veto" for b in move.votes.values())
-        if not move.passed or not action.branches:
+        for ballot_id in move.votes.values():
+            move.writes += evaluate(state, program.actions[ballot_id].effects, ballot_id)
+        if not move.passed:
+            move.writes += evaluate(state, action.on_veto, f"{action.id} (vetoed)")
+            continue
+        move.writes += evaluate(state, action.effects, action.id)
+        if not action.branches:
             continue
         move.odds = branch_odds(action, state)
         move.roll = ctx.dice.uniform(action.actor, state.turn, f"die:{action.id}#{move.index}")
@@ -87,6 +90,9 @@ def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
                     f"its results are {list(move.odds)}"
                 )
             move.branch, move.forced = forced.result, forced.reason
+        for b in action.branches:
+            if b.name == move.branch:
+                move.writes += evaluate(state, b.effects, f"{action.id}.{b.name}")
 
 
 def _ballot(program: Program, voter: str, proposal: CAction, forced: Override, key: str) -> CAction:
@@ -98,24 +104,18 @@ def _ballot(program: Program, voter: str, proposal: CAction, forced: Override, k
 
 
 def apply(program: Program, ctx: Any, moves: list[Move], log: list[dict[str, Any]] | None) -> None:
-    """Carry out planned moves: counts, effects (now or delayed), provocations and signals."""
+    """Carry out planned moves: counts, the planned writes, provocations and signals."""
     state = ctx.state
     for move in moves:
         action = move.action
         for ballot_id in move.votes.values():
-            ballot = program.actions[ballot_id]
-            take(state, ballot)
-            apply_effects(state, ballot.effects, ballot.id, log)
+            take(state, program.actions[ballot_id])
         take(state, action)
-        if not move.passed:
-            apply_effects(state, action.on_veto, f"{action.id} (vetoed)", log)
-            continue
-        apply_effects(state, action.effects, action.id, log)
-        if move.branch is not None:
+        if move.passed and move.branch is not None:
             state.count_taken(f"{action.id}.{move.branch}")
-            for b in action.branches:
-                if b.name == move.branch:
-                    apply_effects(state, b.effects, f"{action.id}.{b.name}", log)
+        write(state, move.writes, log)
+        if not move.passed:
+            continue
         if action.provocation:
             state.provoked.add(action.actor)
         if action.signals and action.observers is None:
@@ -130,40 +130,35 @@ def take(state: DeterrenceState, action: CAction) -> None:
     state.last_taken[action.id] = state.turn
 
 
-def apply_effects(
-    state: DeterrenceState,
-    effects: list[CEffect],
-    cause: str,
-    log: list[dict[str, Any]] | None,
-) -> None:
-    """Apply effects now, or queue delayed ones with their value fixed at the time of the cause."""
-    for effect in effects:
-        amount = effect.value(state)
-        if effect.delay:
-            state.pending.append([state.turn + effect.delay, effect.term, effect.op, amount, cause])
-            if log is not None:
-                log.append(
-                    {
-                        "cause": cause,
-                        "term": list(effect.term),
-                        "op": effect.op,
-                        "value": round(amount, 6),
-                        "lands_on_turn": state.turn + effect.delay,
-                    }
-                )
-            continue
-        before, after = state.apply(effect.term, effect.op, amount)
+def evaluate(state: DeterrenceState, effects: list[CEffect], cause: str) -> list[Write]:
+    """Compute effect amounts on the current state, without changing it."""
+    return [(e.term, e.op, e.value(state), e.delay, cause) for e in effects]
+
+
+def write(state: DeterrenceState, writes: list[Write], log: list[dict[str, Any]] | None) -> None:
+    """Apply planned changes now, or queue the delayed ones."""
+    for term, op, amount, delay, cause in writes:
+        entry: dict[str, Any] = {
+            "cause": cause,
+            "term": list(term),
+            "op": op,
+            "value": round(amount, 6),
+        }
+        if delay:
+            state.pending.append([state.turn + delay, term, op, amount, cause])
+            entry["lands_on_turn"] = state.turn + delay
+        else:
+            before, after = state.apply(term, op, amount)
+            entry["before"], entry["after"] = round(before, 6), round(after, 6)
         if log is not None:
-            log.append(
-                {
-                    "cause": cause,
-                    "term": list(effect.term),
-                    "op": effect.op,
-                    "value": round(amount, 6),
-                    "before": round(before, 6),
-                    "after": round(after, 6),
-                }
-            )
+            log.append(entry)
+
+
+def apply_effects(
+    state: DeterrenceState, effects: list[CEffect], cause: str, log: list[dict[str, Any]] | None
+) -> None:
+    """Evaluate effects on the current state, then apply them (injects and rules)."""
+    write(state, evaluate(state, effects, cause), log)
 
 
 def land_delayed(state: DeterrenceState, log: list[dict[str, Any]] | None) -> None:

@@ -8,8 +8,10 @@ compiled Program, where each world number comes from, and which numbers are unce
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
+import math
 import re
 import types
 import typing
@@ -23,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from wargame.errors import InputError, Problem, suggest
 from wargame.program import Compiler, Program, number
-from wargame.schema import Parameter, Quantity, ScenarioSpec
+from wargame.schema import ID_PATTERN, Parameter, Quantity, ScenarioSpec
 from wargame.yamlsafe import Located, load_yaml, load_yaml_text
 
 DataPath = tuple[str | int, ...]
@@ -83,7 +85,17 @@ def build(located: Located, *, variant: str | None, overrides: Sequence[str]) ->
     for text in overrides:
         _apply_override(located, data, text)
     if variant is not None or overrides:
-        spec, program = _validate(located, data, disabled)
+        try:
+            spec, program = _validate(located, data, disabled)
+        except InputError as error:
+            # The file itself passed: say what was applied, or the message points at a line
+            # that looks fine.
+            applied = [f"variant '{variant}'"] if variant is not None else []
+            applied += [f"--set {text}" for text in overrides]
+            note = f" (after applying {', '.join(applied)})"
+            raise InputError(
+                [dataclasses.replace(p, message=p.message + note) for p in error.problems]
+            ) from None
     unsourced, uncertain = provenance(spec)
     canonical = json.dumps([data, variant], sort_keys=True, default=str)
     return Scenario(
@@ -109,10 +121,24 @@ def _validate(
     problems = cross_check(located, spec)
     compiler = Compiler(spec, disabled or ())
     program = compiler.compile() if not problems else None
-    problems += [located.problem(p.path, p.message, p.hint) for p in compiler.problems]
+    problems += [
+        located.problem(p.path, *_split_hint(p.message, p.hint)) for p in compiler.problems
+    ]
     if problems or program is None:
         raise InputError(problems)
     return spec, program
+
+
+_SUGGESTION = re.compile(r"[;.]? [Dd]id you mean '[^']*'\?$")
+
+
+def _split_hint(message: str, hint: str) -> tuple[str, str]:
+    """Move a trailing "Did you mean 'x'?" from a compile message into the hint."""
+    found = _SUGGESTION.search(message)
+    if found is None or hint:
+        return message, hint
+    suggestion = found.group(0).lstrip(";. ")
+    return message[: found.start()], suggestion[0].upper() + suggestion[1:]
 
 
 _TYPE_WORDS = {
@@ -149,13 +175,28 @@ def _schema_problems(located: Located, data: Any, error: ValidationError) -> lis
             name = str(extra[0]["loc"][-1])
             fields = _fields_at(extra[0]["loc"][:-1])
             hint = suggest(name, fields).strip() or f"allowed fields: {', '.join(sorted(fields))}"
-            problems.append(located.problem(place, f"unknown field '{name}'", hint))
+            spot = place if place[-1:] == (name,) else (*place, name)  # inside a Quantity
+            problems.append(located.problem(spot, f"unknown field '{name}'", hint))
         elif missing:
             name = str(missing[0]["loc"][-1])
             problems.append(
                 located.problem(place, f"missing required field '{name}'", f"add '{name}:'")
             )
         elif len(errs) > 1 and all(e["type"] in _TYPE_WORDS for e in errs):
+            # A {value: ...} mapping was given: the problem is inside it, not its being a mapping.
+            given_mapping = any(isinstance(e["input"], dict) for e in errs)
+            inside = [
+                e
+                for e in errs
+                if given_mapping
+                and isinstance(e["loc"][-1], str)
+                and not isinstance(e["input"], dict)
+            ]
+            if inside:
+                err, field = inside[0], str(inside[0]["loc"][-1])
+                message = f"'{field}' must be {_TYPE_WORDS[err['type']]}, got {err['input']!r}"
+                problems.append(located.problem((*place, field), message))
+                continue
             wanted = sorted({_TYPE_WORDS[e["type"]] for e in errs})
             got = type(errs[0]["input"]).__name__
             problems.append(
@@ -177,7 +218,13 @@ def _hint(err: Any) -> str:
     if err["type"] == "literal_error":
         return f"use {ctx.get('expected', 'an allowed value')}"
     if err["type"] == "string_pattern_mismatch":
-        return "names start with a letter or '_' and use letters, digits and '_' only"
+        pattern = str(ctx.get("pattern", ""))
+        if "agent|human" in pattern:  # schema.Controller
+            return "use agent, human or script:DOCTRINE (a doctrine id under doctrines:)"
+        if "day|week|month" in pattern:  # Meta.turn_length
+            return "write a count and a unit, e.g. '1 month', '2 weeks' or '10 days'"
+        if pattern == ID_PATTERN:
+            return "names start with a letter or '_' and use letters, digits and '_' only"
     if err["type"] in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return "change the number to lie in the allowed range"
     return ""
@@ -202,9 +249,18 @@ def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     """Field names of the schema model at a pydantic location (for 'did you mean')."""
     tp: Any = ScenarioSpec
     for part in loc:
-        tp = _descend(tp, part)
-        if tp is None:
+        inner = _descend(tp, part)
+        if inner is None and isinstance(part, str):
+            # a union member's tag, e.g. 'function-after[_range_holds_value(), Quantity]'
+            named = [
+                m
+                for m in _members(tp)
+                if isinstance(m, type) and re.search(rf"\b{m.__name__}\b", part)
+            ]
+            inner = named[0] if named else None
+        if inner is None:
             return []
+        tp = inner
     models = [t for t in _members(tp) if isinstance(t, type) and issubclass(t, BaseModel)]
     names: list[str] = []
     for model in models:
@@ -253,7 +309,7 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
 
     for key, quantity in _quantities(spec):
         if quantity.source is not None:
-            need("source", quantity.source, spec.sources, key)
+            need("source", quantity.source, spec.sources, (*key, "source"))
     for aid, action in actions.items():
         need("actor", action.actor, actors, ("actions", aid, "actor"))
         for t in action.targets:
@@ -354,14 +410,29 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
     for vid, variant in spec.variants.items():
         for a, controller in variant.controllers.items():
             need("actor", a, actors, ("variants", vid, "controllers", a))
-            if controller.startswith("script:"):
-                need(
-                    "doctrine", controller[7:], spec.doctrines, ("variants", vid, "controllers", a)
+            script = controller.split(":", 1)[1] if controller.startswith("script:") else None
+            if script is not None:
+                need("doctrine", script, spec.doctrines, ("variants", vid, "controllers", a))
+            if script in spec.doctrines and a in actors and spec.doctrines[script].actor != a:
+                problems.append(
+                    located.problem(
+                        ("variants", vid, "controllers", a),
+                        f"doctrine '{script}' is written for {spec.doctrines[script].actor}",
+                        f"use a doctrine whose actor is {a}",
+                    )
                 )
         for a, menu in variant.menus.items():
             need("actor", a, actors, ("variants", vid, "menus", a))
             for act in [*(menu.only or []), *menu.remove]:
                 need("action", act, actions, ("variants", vid, "menus", a))
+                if act in actions and a in actors and actions[act].actor != a:
+                    problems.append(
+                        located.problem(
+                            ("variants", vid, "menus", a),
+                            f"'{act}' belongs to {actions[act].actor}, not {a}",
+                            f"list it under menus: {{{actions[act].actor}: ...}}",
+                        )
+                    )
     if spec.state.ladder:
         need("variable", spec.state.ladder.variable, spec.state.variables, ("state", "ladder"))
     for name, var in spec.state.variables.items():
@@ -431,6 +502,18 @@ def _apply_override(located: Located, data: Any, text: str) -> None:
                     None,
                     None,
                     f"--set {path}: the value must be a number, text or true/false",
+                )
+            ]
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(
+            [
+                Problem(
+                    located.file,
+                    None,
+                    None,
+                    f"--set {path}: numbers must be finite, got {raw.strip()}",
+                    "use an ordinary number",
                 )
             ]
         )

@@ -43,6 +43,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _check_range(value: float, assumption: tuple[float, float] | None) -> None:
+    """An assumption range must be [low, high] and contain the value."""
+    if assumption is not None:
+        low, high = assumption
+        if low > high:
+            raise ValueError(f"assumption range [{low}, {high}] is reversed; write [low, high]")
+        if not low <= value <= high:
+            raise ValueError(f"value {value} lies outside its assumption range [{low}, {high}]")
+
+
 class Quantity(Strict):
     """A number that describes the world, with where it comes from.
 
@@ -58,14 +68,7 @@ class Quantity(Strict):
 
     @model_validator(mode="after")
     def _range_holds_value(self) -> Quantity:
-        if self.assumption is not None:
-            low, high = self.assumption
-            if low > high:
-                raise ValueError(f"assumption range [{low}, {high}] is reversed; write [low, high]")
-            if not low <= self.value <= high:
-                raise ValueError(
-                    f"value {self.value} lies outside its assumption range [{low}, {high}]"
-                )
+        _check_range(self.value, self.assumption)
         return self
 
 
@@ -110,7 +113,10 @@ class Parameter(Strict):
     assumption: tuple[float, float] | None = None
     description: str = ""
 
-    _range_holds_value = Quantity._range_holds_value
+    @model_validator(mode="after")
+    def _range_holds_value(self) -> Parameter:
+        _check_range(self.value, self.assumption)
+        return self
 
 
 class Variable(Strict):
@@ -135,6 +141,12 @@ class Attribute(Strict):
     min: float = 0.0
     max: float = 1.0
     description: str = ""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Attribute:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
 
 
 class Rung(Strict):
