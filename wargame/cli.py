@@ -126,11 +126,11 @@ def run(
 def _start(
     scenario: Scenario, seed: int, turns: int | None, from_state: Path | None
 ) -> WargameModel:
+    data: Any = None if from_state is None else read_json(from_state, what="saved game state")
     from wargame.model import WargameModel  # imports mesa (~0.7 s): only `run` needs it
 
     if from_state is None:
         return WargameModel(scenario, seed=seed, turns=turns)
-    data = read_json(from_state, what="saved game state")
     last = scenario.spec.scenario.turns if turns is None else turns
     model = WargameModel.restore(scenario, data, file=str(from_state), turns=last)
     # A game saved when it reached --turns plays on; one a terminal outcome ended stays over.

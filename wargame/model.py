@@ -201,19 +201,7 @@ class WargameModel(mesa.Model):
     # -- what policies and the resolver ask of the model ---------------------------------
     def legal(self, action: CAction, planned: list[CAction]) -> str | None:
         """None if `action` may be taken now after `planned`, else why not."""
-        state = self.state
-        already = planned.count(action)
-        if state.turn_counts.get(action.id, 0) + already >= action.max_per_turn:
-            return f"at most {action.max_per_turn} per turn"
-        used = state.counts.get(action.id, 0) + already
-        if action.max_per_game is not None and used >= action.max_per_game:
-            return f"at most {action.max_per_game} per game"
-        last = state.last_taken.get(action.id)
-        if last is not None and action.cooldown and state.turn - last <= action.cooldown:
-            return f"cooling down until turn {last + action.cooldown + 1}"
-        if action.requires is not None and not action.requires(state):
-            return f"requires {action.requires_text}"
-        return None
+        return action.illegal(self.state, planned.count(action))
 
     def vote(self, voter: str, proposal: CAction, key: str) -> CAction:
         """Ask a voter for its ballot on a proposal."""

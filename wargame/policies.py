@@ -113,6 +113,12 @@ def utility(
     """Expected utility of one option: objectives, cost, motive and expected responses."""
     terms: dict[str, float] | None = {} if explain else None
     total = 0.0
+    for term, delta in action.linear:
+        contribution = weights[term] * delta
+        total += contribution
+        if terms is not None:
+            label = term_label(term)
+            terms[label] = terms.get(label, 0.0) + contribution
     odds: dict[str, float] | None = None
     for term, op, value, branch in action.scored:
         amount = value(state)
@@ -185,7 +191,7 @@ class LogitPolicy:
         weights = {term: w(state) for term, w in actor.objectives}
         scored = []
         for action in actor.menu:
-            if ctx.legal(action, planned) is None:
+            if action.illegal(state, planned.count(action)) is None:
                 total, terms = utility(actor, action, state, weights, ctx.explain)
                 scored.append(Scored(action, total, terms))
         probabilities = logit([0.0] + [s.utility for s in scored], actor.rationality)
@@ -198,13 +204,15 @@ class LogitPolicy:
         options = self.score(actor, ctx, [])
         chosen: list[CAction] = []
         points = actor.budget_points
+        candidates = [s for s in options if points is None or s.action.budget_cost <= points]
         for k in range(actor.budget_count):
-            candidates = [
-                s
-                for s in options
-                if (points is None or s.action.budget_cost <= points)
-                and ctx.legal(s.action, chosen) is None
-            ]
+            if k:  # only the limits of what was just picked, and the points left, can change
+                candidates = [
+                    s
+                    for s in candidates
+                    if (points is None or s.action.budget_cost <= points)
+                    and (s.action is not chosen[-1] or ctx.legal(s.action, chosen) is None)
+                ]
             if not candidates:
                 break
             probabilities = logit([0.0] + [s.utility for s in candidates], actor.rationality)

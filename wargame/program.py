@@ -8,10 +8,10 @@ string. Nothing in this module knows about particular actors or regions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from wargame.expr import Call, ExprError, Getter, Name, Node, compile_node, parse
+from wargame.expr import Call, ExprError, Getter, Name, Node, Num, calls, compile_node, names, parse
 from wargame.schema import (
     CATEGORIES,
     RELATION_FIELDS,
@@ -63,7 +63,7 @@ class CBranch:
     effects: list[CEffect]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CAction:
     """One compiled menu option, with everything the policies and the resolver need."""
 
@@ -91,8 +91,28 @@ class CAction:
     ballot_on: str | None
     vote: str | None
     requires_text: str = ""
+    linear: tuple[tuple[Term, float], ...] = ()
+    """Constant expected changes of the actor's own objective terms (precomputed)."""
     scored: list[tuple[Term, str, Getter, str | None]] = field(default_factory=list)
-    """Effects on the actor's own objective terms: (term, op, value, branch name or None)."""
+    """The other effects on its objective terms: (term, op, value, branch name or None)."""
+
+    def illegal(self, state: DeterrenceState, already: int = 0) -> str | None:
+        """None if this action may be taken now (after `already` planned uses), else why not."""
+        aid = self.id
+        if state.turn_counts.get(aid, 0) + already >= self.max_per_turn:
+            return f"at most {self.max_per_turn} per turn"
+        if (
+            self.max_per_game is not None
+            and state.counts.get(aid, 0) + already >= self.max_per_game
+        ):
+            return f"at most {self.max_per_game} per game"
+        if self.cooldown:
+            last = state.last_taken.get(aid)
+            if last is not None and state.turn - last <= self.cooldown:
+                return f"cooling down until turn {last + self.cooldown + 1}"
+        if self.requires is not None and not self.requires(state):
+            return f"requires {self.requires_text}"
+        return None
 
 
 @dataclass(slots=True)
@@ -155,8 +175,16 @@ def number(value: float | Quantity) -> float:
     return value.value if isinstance(value, Quantity) else float(value)
 
 
-def _const(value: float) -> Getter:
-    return lambda s: value
+class Const:
+    """A getter that always gives the same number, so the engine can precompute with it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __call__(self, state: Any) -> float:
+        return self.value
 
 
 class Compiler:
@@ -216,7 +244,7 @@ class Compiler:
 
     def _name(self, dotted: str, self_actor: str | None) -> Getter:
         if dotted in self.params:
-            return _const(self.params[dotted])
+            return Const(self.params[dotted])
         if dotted in self.spec.state.variables:
             return lambda s: s.vars[dotted]
         if dotted == "turn":
@@ -293,22 +321,40 @@ class Compiler:
     def expr(self, text: str, path: Path, self_actor: str | None = None) -> Getter:
         """Compile an expression; problems are collected against `path`."""
         try:
-            node = parse(text)
-            return compile_node(
+            node = self._inline(parse(text))
+            getter = compile_node(
                 node,
                 lambda dotted: self._name(dotted, self_actor),
                 lambda fname, args: self._call(fname, args, self_actor),
                 known_functions=DOMAIN_FUNCTIONS,
             )
+            if not names(node) and not calls(node) & set(DOMAIN_FUNCTIONS):
+                return Const(getter(None))
+            return getter
         except ExprError as error:
             self.problems.append(CompileProblem(path, f"in expression '{text}': {error}"))
-            return _const(0.0)
+            return Const(0.0)
+
+    def _inline(self, node: Node) -> Node:
+        """Replace parameter names by their numbers, so constant formulas fold to one."""
+        if isinstance(node, Name):
+            return Num(self.params[node.dotted]) if node.dotted in self.params else node
+        if isinstance(node, Call) and node.name in DOMAIN_FUNCTIONS:
+            return node  # their arguments name actors and actions, not values
+        changes: dict[str, Any] = {}
+        for f in fields(node):
+            value = getattr(node, f.name)
+            if isinstance(value, tuple):
+                changes[f.name] = tuple(self._inline(v) for v in value)
+            elif not isinstance(value, (str, int, float)):
+                changes[f.name] = self._inline(value)
+        return replace(node, **changes) if changes else node
 
     def value(self, value: Any, path: Path, self_actor: str | None = None) -> Getter:
         """Compile a Value field: a number, a Quantity or an expression."""
         if isinstance(value, str):
             return self.expr(value, path, self_actor)
-        return _const(number(value))
+        return Const(number(value))
 
     def effects(self, effects: list[Effect], path: Path, actor: str | None) -> list[CEffect]:
         """Compile a list of effects."""
@@ -426,11 +472,7 @@ class Compiler:
             for a in actions.values():
                 if a.actor != aid:
                     continue
-                a.scored = [(e.term, e.op, e.value, None) for e in a.effects if e.term in own_terms]
-                for b in a.branches:
-                    a.scored += [
-                        (e.term, e.op, e.value, b.name) for e in b.effects if e.term in own_terms
-                    ]
+                _split_scored(a, own_terms)
         injects = [
             CInject(
                 id=iid,
@@ -516,7 +558,34 @@ class Compiler:
         return state
 
 
-def branch_odds(action: CAction, state: DeterrenceState) -> dict[str, float]:
+def _split_scored(action: CAction, own_terms: set[Term]) -> None:
+    """Sort an action's effects on its actor's objectives into constant and state-dependent.
+
+    An `add` of a constant, in no branch or in branches whose odds are constant, changes the
+    term by a known expected amount: summed once here instead of on every decision.
+    """
+    entries: list[tuple[Term, str, Getter, str | None]]
+    entries = [(e.term, e.op, e.value, None) for e in action.effects]
+    entries += [(e.term, e.op, e.value, b.name) for b in action.branches for e in b.effects]
+    fixed_odds = all(
+        b.probability is None or isinstance(b.probability, Const) for b in action.branches
+    )
+    odds = branch_odds(action, None) if fixed_odds else {}
+    linear: dict[Term, float] = {}
+    action.scored = []
+    for term, op, value, branch in entries:
+        if term not in own_terms:
+            continue
+        if op == "add" and isinstance(value, Const) and (branch is None or fixed_odds):
+            linear[term] = linear.get(term, 0.0) + value.value * (
+                1.0 if branch is None else odds[branch]
+            )
+        else:
+            action.scored.append((term, op, value, branch))
+    action.linear = tuple(linear.items())
+
+
+def branch_odds(action: CAction, state: DeterrenceState | None) -> dict[str, float]:
     """Probabilities of each branch now, clipped in order so they sum to one.
 
     A branch without a probability takes what the ones before it leave; the same odds are

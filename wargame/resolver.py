@@ -138,19 +138,21 @@ def evaluate(state: DeterrenceState, effects: list[CEffect], cause: str) -> list
 def write(state: DeterrenceState, writes: list[Write], log: list[dict[str, Any]] | None) -> None:
     """Apply planned changes now, or queue the delayed ones."""
     for term, op, amount, delay, cause in writes:
-        entry: dict[str, Any] = {
-            "cause": cause,
-            "term": list(term),
-            "op": op,
-            "value": round(amount, 6),
-        }
         if delay:
             state.pending.append([state.turn + delay, term, op, amount, cause])
-            entry["lands_on_turn"] = state.turn + delay
         else:
             before, after = state.apply(term, op, amount)
-            entry["before"], entry["after"] = round(before, 6), round(after, 6)
         if log is not None:
+            entry: dict[str, Any] = {
+                "cause": cause,
+                "term": list(term),
+                "op": op,
+                "value": round(amount, 6),
+            }
+            if delay:
+                entry["lands_on_turn"] = state.turn + delay
+            else:
+                entry["before"], entry["after"] = round(before, 6), round(after, 6)
             log.append(entry)
 
 

@@ -40,7 +40,7 @@ Category = Literal[
 class Strict(BaseModel):
     """Base: unknown fields are errors and loaded objects cannot be changed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _check_range(value: float, assumption: tuple[float, float] | None) -> None:
@@ -226,7 +226,9 @@ class Actor(Strict):
 class Relation(Strict):
     """A directed tie `from` -> `to`: alliance, trust, trade dependence, and the belief prior."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     source: Identifier = Field(alias="from")
     target: Identifier = Field(alias="to")
