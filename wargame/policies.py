@@ -166,6 +166,29 @@ def logit(utilities: list[float], rationality: float) -> list[float]:
     return [w / total for w in weights]
 
 
+def pick_pass_or_option(
+    candidates: list[Scored], pass_probability: float, rationality: float, draw: float
+) -> int:
+    """One logit pick among the candidates and pass (utility 0): an index, or -1 for pass.
+
+    The same as `pick(logit([0] + utilities), draw) - 1`, but reusing each option's
+    single-pick probability from `score` (a logit's odds between two options do not change
+    when others drop out). Where little probability is left, it recomputes exactly.
+    """
+    total = pass_probability + sum(s.probability for s in candidates)
+    if total < 1e-6:
+        return pick(logit([0.0] + [s.utility for s in candidates], rationality), draw) - 1
+    threshold = draw * total
+    running = pass_probability
+    if threshold < running:
+        return -1
+    for i, s in enumerate(candidates):
+        running += s.probability
+        if threshold < running:
+            return i
+    return len(candidates) - 1
+
+
 def pick(probabilities: list[float], draw: float) -> int:
     """Index chosen by one uniform draw (inverse CDF)."""
     running = 0.0
@@ -205,6 +228,7 @@ class LogitPolicy:
         chosen: list[CAction] = []
         points = actor.budget_points
         candidates = [s for s in options if points is None or s.action.budget_cost <= points]
+        pass_probability = max(0.0, 1.0 - sum(s.probability for s in options))
         for k in range(actor.budget_count):
             if k:  # only the limits of what was just picked, and the points left, can change
                 candidates = [
@@ -215,11 +239,11 @@ class LogitPolicy:
                 ]
             if not candidates:
                 break
-            probabilities = logit([0.0] + [s.utility for s in candidates], actor.rationality)
-            index = pick(probabilities, ctx.dice.uniform(actor.id, ctx.state.turn, f"choice:{k}"))
-            if index == 0:
+            draw = ctx.dice.uniform(actor.id, ctx.state.turn, f"choice:{k}")
+            index = pick_pass_or_option(candidates, pass_probability, actor.rationality, draw)
+            if index < 0:
                 break
-            action = candidates[index - 1].action
+            action = candidates[index].action
             chosen.append(action)
             if points is not None:
                 points -= action.budget_cost
