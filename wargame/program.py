@@ -269,7 +269,7 @@ class Compiler:
 
         def rung(s: DeterrenceState) -> float:
             value = s.vars[variable]
-            return float(sum(1 for at in rungs if value >= at) - 1)
+            return float(max(0, sum(1 for at in rungs if value >= at) - 1))
 
         return rung
 

@@ -8,6 +8,7 @@ in `wargame.scenario`, which knows the whole document.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import itertools
 import re
@@ -101,7 +102,7 @@ class Meta(Strict):
             return self.start_date + dt.timedelta(weeks=step)
         month0 = self.start_date.month - 1 + step
         year, month = self.start_date.year + month0 // 12, month0 % 12 + 1
-        return dt.date(year, month, min(self.start_date.day, 28))
+        return dt.date(year, month, min(self.start_date.day, calendar.monthrange(year, month)[1]))
 
 
 class Parameter(Strict):
