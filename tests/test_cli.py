@@ -1,0 +1,371 @@
+"""The `wargame` command through its real entry point: exit codes and messages, no tracebacks.
+
+Every test runs `python -m wargame ...` in a fresh folder, so what is checked is what a user
+sees: the exit code (0 ok, 1 the run failed, 2 bad input), the file named in the message and
+the key words, and never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import SCENARIOS, tiny_data
+
+TUTORIAL = str(SCENARIOS / "tutorial.yaml")
+
+Result = subprocess.CompletedProcess[str]
+slow = pytest.mark.slow  # plays a game: imports mesa, about 1 s a run
+
+
+@pytest.fixture
+def wargame(tmp_path: Path) -> Callable[..., Result]:
+    """Run the CLI in tmp_path; fail the test if anything it prints is a traceback."""
+    env = {**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
+
+    def run(*args: str | Path) -> Result:
+        result = subprocess.run(
+            [sys.executable, "-m", "wargame", *map(str, args)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+        return result
+
+    return run
+
+
+def write_tiny(folder: Path, name: str = "tiny.yaml", **sections: object) -> Path:
+    path = folder / name
+    path.write_text(yaml.safe_dump(tiny_data(**sections), sort_keys=False))
+    return path
+
+
+# -- help and usage -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "command", [[], ["validate"], ["run"], ["schema"]], ids=["wargame", "validate", "run", "schema"]
+)
+def test_help_of_every_command_exits_0(wargame, command):
+    result = wargame(*command, "--help")
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+
+
+def test_no_command_shows_the_commands_and_exits_2(wargame):
+    result = wargame()
+    assert result.returncode == 2
+    assert "validate" in result.stdout + result.stderr
+
+
+def test_a_missing_argument_is_a_usage_error(wargame):
+    result = wargame("run")
+    assert result.returncode == 2
+    assert "Usage:" in result.stderr and "Missing argument" in result.stderr
+
+
+def test_a_bad_option_value_is_a_usage_error(wargame):
+    result = wargame("run", TUTORIAL, "--seed", "abc")
+    assert result.returncode == 2
+    assert "Usage:" in result.stderr and "'--seed'" in result.stderr
+
+
+def test_an_unknown_option_is_a_usage_error(wargame):
+    result = wargame("run", TUTORIAL, "--sead", "1")
+    assert result.returncode == 2
+    assert "No such option" in result.stderr
+
+
+# -- validate -------------------------------------------------------------------------------
+def test_validate_a_good_scenario_prints_ok(wargame):
+    result = wargame("validate", TUTORIAL)
+    assert result.returncode == 0
+    assert f"{TUTORIAL}: ok; 3 actors, 5 actions, 2 variants" in result.stdout
+
+
+def test_validate_a_missing_file(wargame):
+    result = wargame("validate", "nope.yaml")
+    assert result.returncode == 2
+    assert "nope.yaml: no such file" in result.stderr
+
+
+def test_validate_a_directory(wargame, tmp_path):
+    (tmp_path / "folder").mkdir()
+    result = wargame("validate", "folder")
+    assert result.returncode == 2
+    assert "folder: this is a directory, not a scenario file" in result.stderr
+
+
+def test_validate_an_empty_file(wargame, tmp_path):
+    (tmp_path / "empty.yaml").write_text("")
+    result = wargame("validate", "empty.yaml")
+    assert result.returncode == 2
+    assert "empty.yaml: the scenario file is empty" in result.stderr
+
+
+def test_validate_invalid_yaml_shows_where(wargame, tmp_path):
+    (tmp_path / "bad.yaml").write_text("scenario:\n  id: x\n  title: [unclosed\n")
+    result = wargame("validate", "bad.yaml")
+    assert result.returncode == 2
+    assert "bad.yaml:4:1:" in result.stderr
+
+
+def test_validate_an_unknown_field_shows_file_line_column_and_fix(wargame, tmp_path):
+    text = (
+        Path(TUTORIAL)
+        .read_text()
+        .replace("    rationality: {value: 8", "    rationalty: {value: 8", 1)
+    )
+    (tmp_path / "typo.yaml").write_text(text)
+    line = text[: text.index("rationalty")].count("\n") + 1
+    result = wargame("validate", "typo.yaml")
+    assert result.returncode == 2
+    assert f"typo.yaml:{line}:5: actors.Red.rationalty: unknown field 'rationalty'" in result.stderr
+    assert "Fix: Did you mean 'rationality'?" in result.stderr
+
+
+def test_validate_reports_every_file_and_fails_if_any_fails(wargame):
+    result = wargame("validate", TUTORIAL, "nope.yaml")
+    assert result.returncode == 2
+    assert f"{TUTORIAL}: ok" in result.stdout
+    assert "nope.yaml: no such file" in result.stderr
+
+
+def test_validate_lists_unsourced_numbers_but_passes_without_strict(wargame, tmp_path):
+    write_tiny(tmp_path)
+    result = wargame("validate", "tiny.yaml")
+    assert result.returncode == 0
+    assert "tiny.yaml: ok, 26 number(s) without provenance" in result.stdout
+    assert "no provenance: actors.P.rationality: plain number 5.0" in result.stdout
+
+
+def test_validate_strict_fails_on_unsourced_numbers(wargame, tmp_path):
+    write_tiny(tmp_path)
+    result = wargame("validate", "--strict", "tiny.yaml")
+    assert result.returncode == 2
+    assert "no provenance: actors.P.rationality" in result.stdout
+
+
+def test_validate_strict_passes_when_every_number_has_provenance(wargame):
+    result = wargame("validate", "--strict", TUTORIAL)
+    assert result.returncode == 0
+    assert "ok;" in result.stdout and "no provenance" not in result.stdout
+
+
+def test_validate_checks_every_variant(wargame, tmp_path):
+    path = write_tiny(tmp_path, variants={"bad": {"set": {"scenario.turns": 0}}})
+    result = wargame("validate", path.name)
+    assert result.returncode == 2
+    assert "tiny.yaml:" in result.stderr and "(after applying variant 'bad')" in result.stderr
+
+
+# -- run ------------------------------------------------------------------------------------
+@slow
+def test_run_prints_every_turn_and_the_final_state(wargame):
+    result = wargame("run", TUTORIAL, "--seed", "3")
+    assert result.returncode == 0
+    for turn in range(1, 7):
+        assert f"Turn {turn}  " in result.stdout
+    assert "Final: Tutorial" in result.stdout and "[base, seed 3]" in result.stdout
+    assert "turns played: 6" in result.stdout
+
+
+@slow
+def test_run_summary_prints_no_turns(wargame):
+    result = wargame("run", TUTORIAL, "--summary", "--variant", "weak")
+    assert result.returncode == 0
+    assert "Turn 1" not in result.stdout
+    assert "[weak, seed 0]" in result.stdout and "turns played: 6" in result.stdout
+
+
+def test_run_an_unknown_variant_lists_the_variants(wargame):
+    result = wargame("run", TUTORIAL, "--variant", "nope")
+    assert result.returncode == 2
+    assert f"{TUTORIAL}: unknown variant 'nope'. Fix: variants: weak, strong" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("deterrence_strength", "--set 'deterrence_strength' is not PATH=VALUE"),
+        ("parameters.deterence_strength=2", "Did you mean 'deterrence_strength'?"),
+        ("parameters.step=[1, 2]", "the value must be a number, text or true/false"),
+        ("parameters.step=abc", "parameters.step.value: Input should be a valid number"),
+    ],
+)
+def test_run_with_a_bad_set_option_exits_2(wargame, option, message):
+    result = wargame("run", TUTORIAL, "--set", option)
+    assert result.returncode == 2
+    assert "tutorial.yaml" in result.stderr and message in result.stderr
+
+
+@slow
+def test_run_with_a_set_option_changes_the_game(wargame):
+    result = wargame("run", TUTORIAL, "--summary", "--set", "scenario.turns=2")
+    assert result.returncode == 0
+    assert "turns played: 2" in result.stdout
+
+
+@slow
+def test_run_a_scenario_with_a_title_that_looks_like_markup(wargame, tmp_path):
+    path = write_tiny(tmp_path, scenario={"title": "Crisis [/x] :rocket:"})
+    result = wargame("run", path.name, "--summary")
+    assert result.returncode == 0
+    assert "Final: Crisis [/x] :rocket: [base, seed 0]" in result.stdout
+
+
+# -- --json ---------------------------------------------------------------------------------
+@slow
+def test_run_json_writes_the_records_and_the_summary(wargame, tmp_path):
+    result = wargame("run", TUTORIAL, "--seed", "3", "--summary", "--json", "out.json")
+    assert result.returncode == 0
+    written = json.loads((tmp_path / "out.json").read_text())
+    assert set(written) == {"records", "summary"}
+    assert [r["turn"] for r in written["records"]] == [1, 2, 3, 4, 5, 6]
+    assert written["summary"]["seed"] == 3 and written["summary"]["turns_played"] == 6
+
+
+def test_run_json_refuses_to_overwrite_without_force(wargame, tmp_path):
+    out = tmp_path / "out.json"
+    out.write_text("keep me")
+    result = wargame("run", TUTORIAL, "--json", "out.json")
+    assert result.returncode == 2
+    assert "out.json exists; pass --force to overwrite it" in result.stderr
+    assert out.read_text() == "keep me"
+    assert "Final" not in result.stdout  # refused before playing
+
+
+@slow
+def test_run_json_overwrites_with_force(wargame, tmp_path):
+    out = tmp_path / "out.json"
+    out.write_text("old")
+    result = wargame("run", TUTORIAL, "--summary", "--json", "out.json", "--force")
+    assert result.returncode == 0
+    assert "summary" in json.loads(out.read_text())
+
+
+@slow
+def test_run_json_into_a_missing_folder_is_an_error_naming_it(wargame):
+    result = wargame("run", TUTORIAL, "--summary", "--json", "no/such/out.json")
+    assert result.returncode == 2
+    assert "cannot write no/such/out.json" in result.stderr
+
+
+# -- --save-state and --from-state ----------------------------------------------------------
+@pytest.fixture
+def saved(wargame, tmp_path) -> Path:
+    """The tutorial with seed 3 stopped after turn 2 and saved."""
+    result = wargame(
+        "run", TUTORIAL, "--seed", "3", "--turns", "2", "--summary", "--save-state", "s.json"
+    )
+    assert result.returncode == 0 and "turns played: 2" in result.stdout
+    return tmp_path / "s.json"
+
+
+@slow
+def test_from_state_continues_to_the_same_end_as_an_uninterrupted_run(wargame, saved, tmp_path):
+    whole = wargame("run", TUTORIAL, "--seed", "3", "--json", "whole.json")
+    resumed = wargame("run", TUTORIAL, "--seed", "3", "--from-state", saved, "--json", "part.json")
+    assert whole.returncode == resumed.returncode == 0
+    # only the turns played now are printed
+    assert "Turn 2  " not in resumed.stdout and "Turn 3  " in resumed.stdout
+    whole_json = json.loads((tmp_path / "whole.json").read_text())
+    part_json = json.loads((tmp_path / "part.json").read_text())
+    assert part_json["summary"] == whole_json["summary"]
+    assert part_json["records"] == whole_json["records"]
+
+
+@slow
+def test_from_state_of_a_game_a_terminal_outcome_ended_plays_no_more(wargame, tmp_path):
+    path = write_tiny(tmp_path, outcomes={"routine": {"when": "turn >= 2", "terminal": True}})
+    first = wargame("run", path.name, "--summary", "--save-state", "s.json")
+    assert "turns played: 2" in first.stdout
+    again = wargame("run", path.name, "--from-state", "s.json")
+    assert again.returncode == 0
+    assert "Turn 3" not in again.stdout and "turns played: 2" in again.stdout
+
+
+@slow
+def test_save_state_refuses_to_overwrite_without_force(wargame, saved):
+    before = saved.read_text()
+    result = wargame("run", TUTORIAL, "--save-state", saved.name)
+    assert result.returncode == 2
+    assert "s.json exists; pass --force" in result.stderr
+    assert saved.read_text() == before
+
+
+def test_from_state_a_missing_file(wargame):
+    result = wargame("run", TUTORIAL, "--from-state", "gone.json")
+    assert result.returncode == 2
+    assert "gone.json: no such saved game state file" in result.stderr
+
+
+def test_from_state_a_file_that_is_not_json(wargame, tmp_path):
+    (tmp_path / "notes.json").write_text("these are my notes\n")
+    result = wargame("run", TUTORIAL, "--from-state", "notes.json")
+    assert result.returncode == 2
+    assert "notes.json:1:1: not valid JSON" in result.stderr
+
+
+@slow
+@pytest.mark.parametrize("content", ["[1, 2]", '{"format": "something else"}', '"text"'])
+def test_from_state_json_of_the_wrong_shape(wargame, tmp_path, content):
+    (tmp_path / "other.json").write_text(content)
+    result = wargame("run", TUTORIAL, "--from-state", "other.json")
+    assert result.returncode == 2
+    assert "other.json: not a saved game state (expected format 'wargame-state/1')" in (
+        result.stderr
+    )
+
+
+@slow
+def test_from_state_with_parts_missing(wargame, saved):
+    state = json.loads(saved.read_text())
+    del state["state"]
+    saved.write_text(json.dumps(state))
+    result = wargame("run", TUTORIAL, "--seed", "3", "--from-state", saved.name)
+    assert result.returncode == 2
+    assert "s.json: the saved state is damaged or incomplete (KeyError" in result.stderr
+
+
+@slow
+@pytest.mark.parametrize(
+    "options", [["--variant", "weak"], ["--set", "parameters.step=0.15"]], ids=["variant", "set"]
+)
+def test_from_state_saved_with_other_content_is_refused(wargame, saved, options):
+    result = wargame("run", TUTORIAL, *options, "--from-state", saved.name)
+    assert result.returncode == 2
+    assert "s.json: saved from scenario 'tutorial'" in result.stderr
+    assert "with different content than the file given now" in result.stderr
+
+
+# -- schema -----------------------------------------------------------------------------------
+def test_schema_prints_a_json_schema_naming_every_section(wargame):
+    result = wargame("schema")
+    assert result.returncode == 0
+    document = json.loads(result.stdout)
+    assert document["title"] == "wargame scenario"
+    assert document["$schema"].startswith("https://json-schema.org/")
+    sections = {"scenario", "sources", "parameters", "state", "actors", "actions", "phases"}
+    assert sections <= set(document["properties"])
+    assert {"scenario", "state", "actors", "actions", "phases"} <= set(document["required"])
+
+
+# -- a run that cannot finish ----------------------------------------------------------------
+@slow
+def test_a_human_controlled_actor_with_no_moves_fails_the_run_with_exit_1(wargame, tmp_path):
+    path = write_tiny(tmp_path, actors={"G": {"controller": "human"}})
+    assert wargame("validate", path.name).returncode == 0  # the input itself is fine
+    result = wargame("run", path.name)
+    assert result.returncode == 1
+    assert "no moves entered for G, which a human controls" in result.stderr
+    assert "Final" not in result.stdout
