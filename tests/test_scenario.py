@@ -273,10 +273,6 @@ def test_branch_probabilities_adding_up_to_more_than_1_are_refused():
     expect(text, "branches:", "branch probabilities add up to 1.200, more than 1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema.Action._branches checks only plain-number probabilities, not Quantities",
-)
 def test_a_branch_probability_given_as_a_quantity_is_range_checked_too():
     text = edit(
         ("probability: {value: 0.7, source: book}", "probability: {value: 1.7, source: book}")

@@ -329,7 +329,11 @@ class Action(Strict):
             raise ValueError(f"branch names must be unique, got {names}")
         if any(b.probability is None for b in branches[:-1]):
             raise ValueError("only the last branch may omit 'probability'")
-        fixed = [b.probability for b in branches if isinstance(b.probability, (int, float))]
+        fixed = [
+            b.probability.value if isinstance(b.probability, Quantity) else b.probability
+            for b in branches
+            if isinstance(b.probability, (int, float, Quantity))
+        ]
         if any(not 0 <= p <= 1 for p in fixed):
             raise ValueError("branch probabilities must lie in [0, 1]")
         if sum(fixed) > 1 + 1e-9:
