@@ -23,6 +23,14 @@ TINY: dict[str, Any] = {
         "spiral_strength": {"value": 1.0, "assumption": [0, 10]},
         "weak_below": {"value": 0.5, "assumption": [0, 1]},
     },
+    "categories": {
+        "de_escalation": -2,
+        "status_quo": 0,
+        "posturing": 4,
+        "non_violent_escalation": 12,
+        "violent_escalation": 28,
+        "nuclear": 60,
+    },
     "state": {
         "variables": {
             "tension": {"initial": 0.2},

@@ -90,6 +90,10 @@ doctrines:
   g_firm:
     actor: G
     plan: [{when: provoked(P), choose: [g_answer]}]
+categories:
+  status_quo: {value: 0, source: book}
+  posturing: {value: 4, source: book}
+  non_violent_escalation: {value: 12, source: book}
 variants:
   firm:
     controllers: {G: "script:g_firm"}
@@ -955,3 +959,103 @@ def test_a_shipped_scenario_loads_in_every_variant_with_every_number_sourced(pat
 )
 def test_a_shipped_scenario_has_the_variants_the_readme_and_makefile_use(path, variants):
     assert set(load_scenario(path).spec.variants) >= variants
+
+
+# -- values that do not fit the rest of the scenario ----------------------------------------
+@pytest.mark.parametrize(
+    ("change", "needle", "message", "hint"),
+    [
+        (("gain: {value", "tension: {value"), "tension: {value", "would hide it", "rename"),
+        (
+            (
+                "  rationality: {value: 5, source: book}\n    objectives",
+                "  rationality: -1\n    objectives",
+            ),
+            "rationality: -1",
+            "must be >= 0",
+            "at random",
+        ),
+        (
+            ("deterred_by: {G: strength}", "deterred_by: {P: strength}"),
+            "P: strength",
+            "cannot be deterred by itself",
+            "who answer it",
+        ),
+        (
+            ("targets: [G]", "targets: [G]\n    signals: 1.5"),
+            "signals: 1.5",
+            "signals must lie in [0, 1]",
+            "strongest",
+        ),
+        (
+            ("  status_quo: {value: 0, source: book}\n", ""),
+            "category: status_quo",
+            "no escalation weight for category 'status_quo'",
+            "categories:",
+        ),
+        (
+            ("  - {name: second, actors: [G]}\n", ""),
+            "actor: G",
+            "G is in no phase",
+            "add G to one of the phases",
+        ),
+        (
+            ("default: {value: 0.3, source: book}", "default: {value: 1.3, source: book}"),
+            "default: {value: 1.3",
+            "outside [0.0, 1.0]",
+            "inside the bounds",
+        ),
+        (
+            ("    controller: agent", "    controller: agent\n    attributes: {capability: 2}"),
+            "capability: 2}",
+            "outside the bounds",
+            "change the value",
+        ),
+        (
+            ("outcomes:", "injects:\n  late: {turns: [9]}\noutcomes:"),
+            "turns: [9]",
+            "turn 9 is outside the game (1..3)",
+            "within",
+        ),
+        (
+            (
+                "plan: [{when: provoked(P), choose: [g_answer]}]",
+                "plan: [{when: provoked(P), choose: [g_answer]}]\n"
+                "    ballots: {g_resolution: g_answer}",
+            ),
+            "g_resolution: g_answer",
+            "is not a ballot of G",
+            "ballot: {on: g_resolution}",
+        ),
+        (
+            (
+                "objectives: {self.capability: {value: 1, source: book}}",
+                "objectives: {self.capability: {value: 1, source: book}, P.capability: gain}",
+            ),
+            "P.capability: gain",
+            "already weighs",
+            "one weight",
+        ),
+    ],
+    ids=[
+        "parameter-shadows-variable",
+        "negative-rationality",
+        "deterred-by-itself",
+        "signals-above-1",
+        "missing-category-weight",
+        "actor-in-no-phase",
+        "attribute-default-out-of-bounds",
+        "actor-attribute-out-of-bounds",
+        "inject-after-the-last-turn",
+        "doctrine-ballot-not-a-ballot",
+        "objective-term-twice",
+    ],
+)
+def test_values_that_do_not_fit_the_rest_of_the_scenario_are_refused(change, needle, message, hint):
+    text = edit(change)
+    problems = problems_of(text)
+    found = [p for p in problems if message in p.message]
+    assert found, "\n".join(map(str, problems))
+    assert hint in found[0].hint
+    line, _ = at(text, needle)
+    assert found[0].line == line

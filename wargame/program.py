@@ -436,13 +436,22 @@ class Compiler:
         actions = {aid: self.action(aid, a) for aid, a in spec.actions.items()}
         actors = {}
         for aid, actor in spec.actors.items():
-            objectives = []
+            objectives: list[tuple[Term, Getter]] = []
             for key, weight in actor.objectives.items():
                 try:
                     term = self.term(key, aid)
                 except ExprError as error:
                     self.problems.append(
                         CompileProblem(("actors", aid, "objectives", key), str(error))
+                    )
+                    continue
+                if any(term == seen for seen, _ in objectives):
+                    self.problems.append(
+                        CompileProblem(
+                            ("actors", aid, "objectives", key),
+                            f"'{key}' names a term that another objective already weighs",
+                            "give each state term one weight",
+                        )
                     )
                     continue
                 objectives.append(

@@ -118,7 +118,7 @@ def _validate(
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as error:
         raise InputError(_schema_problems(located, data, error)) from None
-    problems = cross_check(located, spec)
+    problems = cross_check(located, spec) + consistency_check(located, spec)
     compiler = Compiler(spec, disabled or ())
     program = compiler.compile() if not problems else None
     problems += [
@@ -444,6 +444,95 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
                     "move it inside the bounds",
                 )
             )
+    return problems
+
+
+def consistency_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
+    """Values that are each valid alone but do not fit the rest of the scenario."""
+    problems: list[Problem] = []
+
+    def bad(path: DataPath, message: str, hint: str) -> None:
+        problems.append(located.problem(path, message, hint))
+
+    reserved = {"turn", "rung", "self", *spec.state.variables, *spec.actors, *spec.actions}
+    for name in spec.parameters:
+        if name in reserved:
+            bad(
+                ("parameters", name),
+                f"parameter '{name}' has the name of a variable, actor, "
+                "action or built-in, and would hide it",
+                "rename the parameter",
+            )
+    for aid, actor in spec.actors.items():
+        if number(actor.rationality) < 0:
+            bad(
+                ("actors", aid, "rationality"),
+                "rationality must be >= 0",
+                "0 chooses at random; larger values choose the best option more surely",
+            )
+        for attr, value in actor.attributes.items():
+            bounds = spec.state.attributes.get(attr)
+            if bounds is not None and not bounds.min <= number(value) <= bounds.max:
+                bad(
+                    ("actors", aid, "attributes", attr),
+                    f"{number(value)} is outside the bounds [{bounds.min}, {bounds.max}] of "
+                    f"'{attr}'",
+                    "change the value or the attribute's bounds",
+                )
+    for attr, aspec in spec.state.attributes.items():
+        if not aspec.min <= number(aspec.default) <= aspec.max:
+            bad(
+                ("state", "attributes", attr, "default"),
+                f"default {number(aspec.default)} is outside [{aspec.min}, {aspec.max}]",
+                "move it inside the bounds",
+            )
+    phased = {a for phase in spec.phases for a in phase.actors}
+    for aid, action in spec.actions.items():
+        path: DataPath = ("actions", aid)
+        if not 0.0 <= number(action.signals) <= 1.0:
+            bad(
+                (*path, "signals"),
+                "signals must lie in [0, 1]",
+                "0 signals no resolve, 1 the strongest possible",
+            )
+        if action.actor in action.deterred_by:
+            bad(
+                (*path, "deterred_by", action.actor),
+                f"{action.actor} cannot be deterred by itself",
+                "name the actors who answer it",
+            )
+        if action.escalation is None and action.category not in spec.categories:
+            bad(
+                (*path, "category"),
+                f"no escalation weight for category '{action.category}'",
+                "give categories: a weight for it, or escalation: on the action",
+            )
+        if action.ballot is None and action.actor in spec.actors and action.actor not in phased:
+            bad(
+                (*path, "actor"),
+                f"{action.actor} is in no phase, so it never takes '{aid}'",
+                f"add {action.actor} to one of the phases:",
+            )
+    turns = spec.scenario.turns
+    for iid, inject in spec.injects.items():
+        for turn in inject.turns:
+            if not 1 <= turn <= turns:
+                bad(
+                    ("injects", iid, "turns"),
+                    f"turn {turn} is outside the game (1..{turns})",
+                    "schedule it within the scenario's turns",
+                )
+    for did, doctrine in spec.doctrines.items():
+        for put, ballot in doctrine.ballots.items():
+            cast = spec.actions.get(ballot)
+            if cast is not None and (
+                cast.ballot is None or cast.ballot.on != put or cast.actor != doctrine.actor
+            ):
+                bad(
+                    ("doctrines", did, "ballots", put),
+                    f"'{ballot}' is not a ballot of {doctrine.actor} on '{put}'",
+                    "name one of its actions with ballot: {on: " + put + "}",
+                )
     return problems
 
 
