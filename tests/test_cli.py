@@ -144,7 +144,7 @@ def test_validate_lists_unsourced_numbers_but_passes_without_strict(wargame, tmp
     write_tiny(tmp_path)
     result = wargame("validate", "tiny.yaml")
     assert result.returncode == 0
-    assert "tiny.yaml: ok, 32 number(s) without provenance" in result.stdout
+    assert "tiny.yaml: ok, 33 number(s) without provenance" in result.stdout
     assert "no provenance: actors.P.rationality: plain number 5.0" in result.stdout
 
 

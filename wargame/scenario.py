@@ -29,6 +29,8 @@ from wargame.schema import ID_PATTERN, Parameter, Quantity, ScenarioSpec
 from wargame.yamlsafe import Located, load_yaml, load_yaml_text
 
 DataPath = tuple[str | int, ...]
+_CONDITIONS = ("requires", "when")
+"""Condition fields: their thresholds describe the world as much as any weight does."""
 _LITERAL = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(?![\w.])")
 
 
@@ -699,7 +701,7 @@ def provenance(spec: ScenarioSpec) -> tuple[list[str], list[Uncertainty]]:
                 unsourced.append(f"{dotted}: {value.value} has neither source nor assumption")
         elif world and isinstance(value, (int, float)) and not isinstance(value, bool):
             unsourced.append(f"{dotted}: plain number {value} (give source: or assumption:)")
-        elif world and isinstance(value, str):
+        elif isinstance(value, str) and (world or path[-1] in _CONDITIONS):
             for match in _LITERAL.finditer(value):
                 if float(match.group(0)) not in (0.0, 1.0):
                     unsourced.append(
