@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench test-newest-mesa
+.PHONY: install demo test lint bench test-newest-mesa compiled check-compiled
 
 $(BIN)/wargame: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,21 @@ test-newest-mesa:
 	.venv-mesa-newest/bin/pip install --quiet 'mesa>=3.5' -e '.[dev]'
 	.venv-mesa-newest/bin/python -c "import mesa; print('mesa', mesa.__version__)"
 	.venv-mesa-newest/bin/python -m pytest -q -p no:cacheprovider
+
+# Opt-in build with the hot modules compiled by mypyc (about twice as fast; see README).
+compiled:
+	$(PYTHON) -m venv .venv-compiled
+	.venv-compiled/bin/pip install --quiet --upgrade pip setuptools wheel mypy types-PyYAML
+	WARGAME_COMPILE=1 .venv-compiled/bin/pip install --quiet --no-build-isolation .
+	cd / && $(CURDIR)/.venv-compiled/bin/python -c "import wargame; assert wargame.compiled(), 'not compiled'"
+
+# The compiled build must give exactly the records of the pure-Python one.
+check-compiled: install compiled
+	@set -e; out=$$(mktemp -d); \
+	for variant in weak_response strong_united_response baseline; do for seed in 1 7; do \
+	  $(BIN)/wargame run scenarios/korea_2017_over_japan.yaml --variant $$variant --seed $$seed \
+	    --summary --json $$out/pure.json --force > /dev/null; \
+	  .venv-compiled/bin/wargame run scenarios/korea_2017_over_japan.yaml --variant $$variant \
+	    --seed $$seed --summary --json $$out/compiled.json --force > /dev/null; \
+	  cmp $$out/pure.json $$out/compiled.json; \
+	done; done; echo "compiled build: same records as pure Python"

@@ -3,7 +3,10 @@
     python benchmarks/bench_run.py [SCENARIO] [--runs N] [--variant V] [--profile]
 
 Target (issue 2): at least 500 runs/s in summary mode for the shipped scenario (12 turns)
-on one core. `--profile` prints where the time goes (cProfile, top functions by own time).
+on one core. Times are CPU seconds of this process (steadier than wall time on a shared
+machine). Run it with the compiled build too (`make compiled`, then
+`.venv-compiled/bin/python benchmarks/bench_run.py` from outside the repository root, so
+that the installed package is imported). `--profile` prints where the time goes.
 """
 
 from __future__ import annotations

@@ -306,7 +306,7 @@ class _Parser:
             return self._error(
                 f"unexpected end of expression after '{before}'; a value is missing", tok
             )
-        if tok.text in ("and", "or", "*", "/", "^", *_COMPARISONS):
+        if tok.text in ("and", "or", "*", "/", "^") or tok.text in _COMPARISONS:
             return self._error(f"'{tok.text}' needs a value on both sides", tok)
         if tok.text == "not":
             return self._error(f"'not' cannot follow '{before}'; write '(not ...)'", tok)
