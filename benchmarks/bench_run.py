@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import wargame
 from wargame.model import WargameModel
 from wargame.scenario import load_scenario
 
@@ -48,9 +49,10 @@ def main() -> None:
     runs_per_second(scenario, 50, record=False)  # warm-up
     summary = runs_per_second(scenario, args.runs, record=False)
     full = runs_per_second(scenario, max(1, args.runs // 4), record=True)
+    build = "compiled (mypyc)" if wargame.compiled() else "pure Python"
     print(
         f"scenario {scenario.id} variant {args.variant or 'base'}, {turns} turns, "
-        f"Python {sys.version.split()[0]}"
+        f"Python {sys.version.split()[0]}, {build} build"
     )
     print(f"summary mode: {summary:8.1f} runs/s ({1000 / summary:.3f} ms/run, {args.runs} runs)")
     print(f"full records: {full:8.1f} runs/s ({1000 / full:.3f} ms/run, {args.runs // 4} runs)")
