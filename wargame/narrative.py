@@ -21,7 +21,7 @@ def print_turn(console: Console, record: dict[str, Any]) -> None:
     for inj in record["injects"]:
         if inj["fired"]:
             odds = "" if inj["probability"] is None else f" (p={inj['probability']:.2f})"
-            say(f"  inject {inj['id']}{odds}: {inj['description']}")
+            say(f"  inject {inj['id']}{odds}: {inj['description'].strip()}")
     for phase in record["phases"]:
         say(f"  [{phase['phase']}]")
         for decision in phase["decisions"]:
