@@ -6,6 +6,8 @@ import json
 
 import pytest
 from conftest import SCENARIOS, play
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wargame.errors import InputError, WargameError
 from wargame.model import WargameModel
@@ -163,3 +165,51 @@ def test_release_lets_mesa_forget_the_model():
     model.release()
     ids = getattr(mesa.Agent, "_ids", {})
     assert model not in ids
+
+
+# -- sampled inputs: one compiled program serves every sampled run --------------------------
+def test_central_inputs_play_exactly_like_the_plain_scenario():
+    scenario = load_scenario(TUTORIAL, variant="weak")
+    for seed in range(3):
+        plain = play(scenario, seed=seed)
+        sampled = WargameModel(scenario, seed=seed, inputs={}).run()
+        assert json.dumps(sampled.records) == json.dumps(plain.records)
+
+
+@settings(max_examples=40, deadline=None)
+@given(pick=st.integers(0, 10_000), fraction=st.floats(0, 1), seed=st.integers(0, 10**6))
+def test_a_sampled_input_plays_exactly_like_setting_that_number_in_the_file(pick, fraction, seed):
+    base = load_scenario(TUTORIAL)
+    u = base.sampled[pick % len(base.sampled)]
+    value = u.low + fraction * (u.high - u.low)
+    by_input = WargameModel(base, seed=seed, inputs={u.path: value}).run()
+    by_file = play(load_scenario(TUTORIAL, overrides=[f"{u.path}={value!r}"]), seed=seed)
+    assert json.dumps(by_input.records) == json.dumps(by_file.records), u.path
+
+
+def test_games_with_different_inputs_can_share_one_program_in_turn():
+    scenario = load_scenario(TUTORIAL)
+    sure = WargameModel(scenario, seed=1, inputs={"parameters.test_success": 0.95})
+    shaky = WargameModel(scenario, seed=1, inputs={"parameters.test_success": 0.6})
+    while sure.running or shaky.running:  # interleaved turns rebind the shared program
+        sure.step()
+        shaky.step()
+    alone = WargameModel(scenario, seed=1, inputs={"parameters.test_success": 0.6}).run()
+    assert json.dumps(shaky.records) == json.dumps(alone.records)
+
+
+def test_sampled_inputs_survive_a_snapshot():
+    scenario = load_scenario(TUTORIAL)
+    inputs = {"parameters.deterrence_strength": 2.5, "state.variables.tension.initial": 0.45}
+    whole = WargameModel(scenario, seed=4, inputs=inputs).run()
+    part = WargameModel(scenario, seed=4, inputs=inputs)
+    part.step()
+    resumed = WargameModel.restore(scenario, json.loads(json.dumps(part.snapshot()))).run()
+    assert json.dumps(resumed.records) == json.dumps(whole.records)
+
+
+def test_a_variant_or_set_value_is_a_policy_and_is_not_sampled():
+    fixed = load_scenario(TUTORIAL, overrides=["parameters.step=0.15"])
+    assert "parameters.step" not in {u.path for u in fixed.sampled}
+    with pytest.raises(WargameError, match="not uncertain numbers"):
+        WargameModel(fixed, seed=0, inputs={"parameters.step": 0.1})

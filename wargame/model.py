@@ -8,6 +8,7 @@ people (moves, votes, overrides) are set as attributes before `step()`, which ta
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -45,16 +46,25 @@ class WargameModel(mesa.Model):
         seed: int = 0,
         record: bool = True,
         turns: int | None = None,
+        inputs: Mapping[str, float] | None = None,
         rng: Any = None,
     ) -> None:
         super().__init__(rng=seed if rng is None else rng)
         self.game_scenario = scenario
-        self.program = scenario.program
         self.seed = int(seed)
         self.dice = KeyedRandom(self.seed)
         self.explain = record
         self.last_turn = scenario.spec.scenario.turns if turns is None else int(turns)
-        self.state: DeterrenceState = self.program.initial.copy()
+        self.inputs: dict[str, float] | None = None
+        if inputs is None:
+            self.program = scenario.program
+            self.state: DeterrenceState = self.program.initial.copy()
+        else:
+            self.program = scenario.sampling_program()
+            self.inputs = sampled_inputs(scenario, inputs)
+            self.state = self.program.initial.copy()
+            for path, term in self.program.initial_inputs:
+                self.state.put(term, self.inputs[path])
         self.records: list[dict[str, Any]] = []
         self.escalation = 0.0
         self.overrides: dict[str, Override] = {}
@@ -93,6 +103,8 @@ class WargameModel(mesa.Model):
 
     def resolve_turn(self) -> dict[str, Any] | None:
         """Play one turn; return its record (None when not recording)."""
+        if self.inputs is not None:
+            self.program.bind(self.inputs, self)
         state = self.state
         before = state.summary() if self.explain else None
         state.begin_turn()
@@ -249,6 +261,8 @@ class WargameModel(mesa.Model):
         Draws nothing and changes nothing, so a facilitator may ask at any time.
         """
         explain, self.explain = self.explain, True
+        if self.inputs is not None:
+            self.program.bind(self.inputs, self)
         try:
             scored = LogitPolicy().score(self.program.actors[actor_id], self, [])
         finally:
@@ -283,6 +297,7 @@ class WargameModel(mesa.Model):
             "rerolled": dict(self.rerolled),
             "inject_counts": dict(self.inject_counts),
             "escalation": self.escalation,
+            "inputs": self.inputs,
             "state": self.state.to_json(),
             "records": self.records,
         }
@@ -306,6 +321,7 @@ class WargameModel(mesa.Model):
             seed=int(data["seed"]),
             record=record,
             turns=int(data["last_turn"]) if turns is None else turns,
+            inputs=data.get("inputs"),
         )
         model.dice = KeyedRandom(model.seed, data["rerolls"])
         model.overrides = {k: Override(*v) for k, v in data["overrides"].items()}
@@ -323,6 +339,19 @@ class WargameModel(mesa.Model):
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
+
+
+def sampled_inputs(scenario: Scenario, given: Mapping[str, float]) -> dict[str, float]:
+    """Every sampled number of the scenario: the given values, central values for the rest."""
+    values = {u.path: u.value for u in scenario.sampled}
+    unknown = sorted(set(given) - set(values))
+    if unknown:
+        raise WargameError(
+            f"not uncertain numbers of this scenario (variant): {', '.join(unknown[:5])}; "
+            "sample only paths listed in Scenario.sampled"
+        )
+    values.update({path: float(value) for path, value in given.items()})
+    return values
 
 
 def _move_json(move: Move, rerolled: dict[str, str]) -> dict[str, Any]:

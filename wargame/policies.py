@@ -53,7 +53,7 @@ class Decision:
                     "action": o.action.id,
                     "utility": round(o.utility, 4),
                     "probability": round(o.probability, 4),
-                    "terms": {k: round(v, 4) for k, v in (o.terms or {}).items()},
+                    "terms": {k: round(v, 4) for k, v in sorted((o.terms or {}).items())},
                 }
                 for o in ranked
             ],

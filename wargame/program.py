@@ -168,6 +168,23 @@ class Program:
     max_belief_strength: float
     ladder: tuple[str, list[tuple[str, float]]] | None
     initial: DeterrenceState
+    inputs: dict[str, Input] = field(default_factory=dict)
+    bindings: list[tuple[str, Any, str]] = field(default_factory=list)
+    initial_inputs: list[tuple[str, Term]] = field(default_factory=list)
+    bound: Any = None
+    """Who the program's inputs were last bound for (a batch runs games one after another)."""
+
+    def bind(self, values: dict[str, float], owner: Any) -> None:
+        """Set the sampled numbers of one run (a no-op if `owner` bound them last)."""
+        if self.bound is owner:
+            return
+        for path, value in values.items():
+            target = self.inputs.get(path)
+            if target is not None:
+                target.value = value
+        for path, obj, attribute in self.bindings:
+            setattr(obj, attribute, values[path])
+        self.bound = owner
 
 
 def number(value: float | Quantity) -> float:
@@ -187,13 +204,44 @@ class Const:
         return self.value
 
 
-class Compiler:
-    """Resolves names and compiles expressions for one validated scenario."""
+class Input:
+    """A getter for an uncertain number that a batch sets before each run (see `bind`).
 
-    def __init__(self, spec: ScenarioSpec, disabled: Iterable[str] = ()) -> None:
+    Unlike Const it is never folded into other numbers, so one compiled program serves
+    every sampled run.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __call__(self, state: Any) -> float:
+        return self.value
+
+
+class Compiler:
+    """Resolves names and compiles expressions for one validated scenario.
+
+    `sampled` lists the paths of uncertain numbers (as in `Scenario.uncertainties`) that a
+    batch sets per run; they compile to Inputs or float bindings instead of constants.
+    """
+
+    def __init__(
+        self, spec: ScenarioSpec, disabled: Iterable[str] = (), sampled: Iterable[str] = ()
+    ) -> None:
         self.spec = spec
         self.disabled = set(disabled)
-        self.params = {k: p.value for k, p in spec.parameters.items()}
+        self.sampled = set(sampled)
+        self.inputs: dict[str, Input] = {}
+        self.bindings: list[tuple[str, Any, str]] = []
+        self.initial_inputs: list[tuple[str, Term]] = []
+        self.params = {
+            k: p.value for k, p in spec.parameters.items() if f"parameters.{k}" not in self.sampled
+        }
+        for k, p in spec.parameters.items():
+            if f"parameters.{k}" in self.sampled:
+                self.inputs[f"parameters.{k}"] = Input(p.value)
         self.problems: list[CompileProblem] = []
         self.rung_at: list[tuple[str, float]] = []
         if spec.state.ladder:
@@ -245,6 +293,8 @@ class Compiler:
     def _name(self, dotted: str, self_actor: str | None) -> Getter:
         if dotted in self.params:
             return Const(self.params[dotted])
+        if f"parameters.{dotted}" in self.inputs:
+            return self.inputs[f"parameters.{dotted}"]
         if dotted in self.spec.state.variables:
             return lambda s: s.vars[dotted]
         if dotted == "turn":
@@ -354,7 +404,22 @@ class Compiler:
         """Compile a Value field: a number, a Quantity or an expression."""
         if isinstance(value, str):
             return self.expr(value, path, self_actor)
+        dotted = ".".join(map(str, path))
+        if dotted in self.sampled:
+            return self.inputs.setdefault(dotted, Input(number(value)))
         return Const(number(value))
+
+    def initial_input(self, path: Path, term: Term) -> None:
+        """Remember that a sampled number at `path` is the starting value of `term`."""
+        dotted = ".".join(map(str, path))
+        if dotted in self.sampled:
+            self.initial_inputs.append((dotted, term))
+
+    def bind_float(self, path: Path, target: Any, attribute: str) -> None:
+        """Remember that a sampled number at `path` is stored as `target.attribute`."""
+        dotted = ".".join(map(str, path))
+        if dotted in self.sampled:
+            self.bindings.append((dotted, target, attribute))
 
     def effects(self, effects: list[Effect], path: Path, actor: str | None) -> list[CEffect]:
         """Compile a list of effects."""
@@ -396,7 +461,7 @@ class Compiler:
             )
             for i, b in enumerate(spec.branches)
         ]
-        return CAction(
+        compiled = CAction(
             id=action_id,
             actor=me,
             label=spec.label,
@@ -429,6 +494,12 @@ class Compiler:
             ballot_on=spec.ballot.on if spec.ballot else None,
             vote=spec.ballot.vote if spec.ballot else None,
         )
+        self.bind_float((*path, "signals"), compiled, "signals")
+        if spec.escalation is not None:
+            self.bind_float((*path, "escalation"), compiled, "escalation")
+        else:
+            self.bind_float(("categories", spec.category), compiled, "escalation")
+        return compiled
 
     def compile(self) -> Program:
         """Compile everything; check self.problems afterwards."""
@@ -466,7 +537,7 @@ class Compiler:
             for a in actions.values():
                 if a.actor == aid and a.ballot_on is not None:
                     ballots.setdefault(a.ballot_on, []).append(a)
-            actors[aid] = CActor(
+            actors[aid] = compiled_actor = CActor(
                 id=aid,
                 name=actor.name,
                 rationality=number(actor.rationality),
@@ -477,6 +548,7 @@ class Compiler:
                 menu=menu,
                 ballots=ballots,
             )
+            self.bind_float(("actors", aid, "rationality"), compiled_actor, "rationality")
             own_terms = {term for term, _ in objectives}
             for a in actions.values():
                 if a.actor != aid:
@@ -534,10 +606,15 @@ class Compiler:
             rules=rules,
             outcomes=outcomes,
             doctrines=doctrines,
-            learning_rate=self.value(spec.state.beliefs.learning_rate, ("state", "beliefs")),
+            learning_rate=self.value(
+                spec.state.beliefs.learning_rate, ("state", "beliefs", "learning_rate")
+            ),
             max_belief_strength=spec.state.beliefs.max_strength,
             ladder=(spec.state.ladder.variable, self.rung_at) if spec.state.ladder else None,
             initial=self.initial_state(),
+            inputs=self.inputs,
+            bindings=self.bindings,
+            initial_inputs=self.initial_inputs,
         )
 
     def initial_state(self) -> DeterrenceState:
@@ -547,20 +624,27 @@ class Compiler:
         for name, var in spec.state.variables.items():
             state.bounds[("v", name)] = (var.min, var.max)
             state.put(("v", name), number(var.initial))
+            self.initial_input(("state", "variables", name, "initial"), ("v", name))
         for aid, actor in spec.actors.items():
             state.attrs[aid] = {}
             for attr, aspec in spec.state.attributes.items():
                 state.bounds[("a", aid, attr)] = (aspec.min, aspec.max)
                 state.put(("a", aid, attr), number(actor.attributes.get(attr, aspec.default)))
+                if attr in actor.attributes:
+                    self.initial_input(("actors", aid, "attributes", attr), ("a", aid, attr))
+                else:
+                    self.initial_input(("state", "attributes", attr, "default"), ("a", aid, attr))
             state.graph.add_node(aid)
         prior = spec.state.beliefs.prior
         state.beliefs = {
             o: {s: [prior.alpha, prior.beta] for s in spec.actors if s != o} for o in spec.actors
         }
-        for rel in spec.relations:
+        for i, rel in enumerate(spec.relations):
             state.graph.add_edge(rel.source, rel.target)
             for fname in RELATION_FIELDS:
-                state.put(("r", rel.source, rel.target, fname), number(getattr(rel, fname)))
+                term = ("r", rel.source, rel.target, fname)
+                state.put(term, number(getattr(rel, fname)))
+                self.initial_input(("relations", i, fname), term)
             if rel.resolve_belief:
                 belief = rel.resolve_belief
                 state.beliefs[rel.source][rel.target] = [belief.alpha, belief.beta]
@@ -580,18 +664,16 @@ def _split_scored(action: CAction, own_terms: set[Term]) -> None:
         b.probability is None or isinstance(b.probability, Const) for b in action.branches
     )
     odds = branch_odds(action, None) if fixed_odds else {}
-    linear: dict[Term, float] = {}
+    linear: list[tuple[Term, float]] = []
     action.scored = []
     for term, op, value, branch in entries:
         if term not in own_terms:
             continue
         if op == "add" and isinstance(value, Const) and (branch is None or fixed_odds):
-            linear[term] = linear.get(term, 0.0) + value.value * (
-                1.0 if branch is None else odds[branch]
-            )
+            linear.append((term, value.value if branch is None else value.value * odds[branch]))
         else:
             action.scored.append((term, op, value, branch))
-    action.linear = tuple(linear.items())
+    action.linear = tuple(linear)
 
 
 def branch_odds(action: CAction, state: DeterrenceState | None) -> dict[str, float]:

@@ -56,11 +56,28 @@ class Scenario:
     uncertainties: tuple[Uncertainty, ...]
     unsourced: tuple[str, ...]
     data: Any
+    disabled: frozenset[str] = frozenset()
+    fixed: frozenset[str] = frozenset()
+    """Paths the variant or --set gave a value: policy choices, never sampled."""
+    cache: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
     def id(self) -> str:
         """The scenario id from its metadata."""
         return self.spec.scenario.id
+
+    @property
+    def sampled(self) -> tuple[Uncertainty, ...]:
+        """The uncertain numbers a batch samples: all assumption ranges but the fixed ones."""
+        return tuple(u for u in self.uncertainties if u.path not in self.fixed)
+
+    def sampling_program(self) -> Program:
+        """The program with every sampled number as a per-run input (compiled once)."""
+        if "sampling" not in self.cache:
+            paths = [u.path for u in self.sampled]
+            self.cache["sampling"] = Compiler(self.spec, self.disabled, paths).compile()
+        program: Program = self.cache["sampling"]
+        return program
 
 
 def load_scenario(
@@ -75,6 +92,13 @@ def load_scenario_text(
 ) -> Scenario:
     """Load a scenario from text (tests, notebooks)."""
     return build(load_yaml_text(text, file, what="scenario"), variant=variant, overrides=overrides)
+
+
+def spec_set_paths(located: Located, variant: str | None) -> list[str]:
+    """The paths a variant's `set:` gives values to."""
+    if variant is None:
+        return []
+    return list(located.data.get("variants", {}).get(variant, {}).get("set", {}) or {})
 
 
 def build(located: Located, *, variant: str | None, overrides: Sequence[str]) -> Scenario:
@@ -108,6 +132,14 @@ def build(located: Located, *, variant: str | None, overrides: Sequence[str]) ->
         content_hash=hashlib.sha256(canonical.encode()).hexdigest(),
         uncertainties=tuple(uncertain),
         unsourced=tuple(unsourced),
+        disabled=frozenset(disabled),
+        fixed=frozenset(
+            path.removesuffix(".value")
+            for path in [
+                *(spec_set_paths(located, variant)),
+                *(text.partition("=")[0].strip() for text in overrides),
+            ]
+        ),
         data=data,
     )
 
