@@ -168,8 +168,8 @@ def newcombe_paired(
 
     p1 = (both + first_only)/n, p2 = (both + second_only)/n. Square-and-add of the Wilson
     intervals (l1, u1), (l2, u2) of the two margins, with a correlation term phi:
-        low  = D - sqrt((p1 - l1)^2 - 2 phi (p1 - l1)(u2 - p2) + (u2 - p2)^2)
-        high = D + sqrt((u1 - p1)^2 - 2 phi (u1 - p1)(p2 - l2) + (p2 - l2)^2)
+        low  = (p1 - p2) - sqrt((p1 - l1)^2 - 2 phi (p1 - l1)(u2 - p2) + (u2 - p2)^2)
+        high = (p1 - p2) + sqrt((u1 - p1)^2 - 2 phi (u1 - p1)(p2 - l2) + (p2 - l2)^2)
     With A, B, C, D = both, first_only, second_only, neither and M = (A+B)(C+D)(A+C)(B+D):
     phi = 0 if M = 0 (a margin is empty); phi = max(AD - BC - n/2, 0)/sqrt(M) if AD > BC;
     phi = (AD - BC)/sqrt(M) otherwise. This is the phi that reproduces the paper's Table II.
@@ -274,8 +274,10 @@ def bootstrap_paired_mean_difference(
     diff = f - s
     if not np.all(np.isfinite(diff)):
         raise ValueError("difference of the inputs overflows")
-    estimate = float(diff.mean())
-    if np.all(diff == diff[0]):
+    # The mean lies within the data's range; clip the ulp that summation can add.
+    smallest, largest = float(diff.min()), float(diff.max())
+    estimate = _clip(float(diff.mean()), smallest, largest)
+    if smallest == largest:
         # Every resample is the same multiset, so the bootstrap distribution is a point.
         return Interval(estimate, estimate, estimate)
 
@@ -289,7 +291,10 @@ def bootstrap_paired_mean_difference(
         means[start:stop] = diff[idx].mean(axis=1)
     alpha = 1.0 - float(confidence)
     low, high = np.quantile(means, [alpha / 2.0, 1.0 - alpha / 2.0])
-    return Interval(estimate, float(low), float(high))
+    # Likewise each resample's mean, hence the percentiles.
+    return Interval(
+        estimate, _clip(float(low), smallest, largest), _clip(float(high), smallest, largest)
+    )
 
 
 def normal_unpaired_mean_difference(

@@ -143,6 +143,103 @@ def _start(
 
 
 @app.command()
+def batch(
+    file: FileArg,
+    runs: Annotated[int, typer.Option(help="Runs per variant.")] = 1000,
+    variants: Annotated[
+        str, typer.Option(help="Comma-separated variants to compare; 'base' is none.")
+    ] = "base",
+    baseline: Annotated[
+        str | None, typer.Option(help="Variant the others are compared with (default: first).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output directory (Parquet + manifest).")] = Path(
+        "batch-out"
+    ),
+    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Batch seed.", min=0)] = 0,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fix a number: PATH=VALUE (not sampled).")
+    ] = None,
+    sample: Annotated[
+        str, typer.Option(help="How uncertain numbers are sampled: lhs, random or none.")
+    ] = "lhs",
+    chunk_size: Annotated[int | None, typer.Option(help="Runs per task.", min=1)] = None,
+    trajectories: Annotated[bool, typer.Option(help="Also keep per-turn variables.")] = False,
+    from_state: Annotated[
+        Path | None, typer.Option(help="Continue every run from this saved game state.")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Finish a batch that was interrupted.")] = False,
+    force: Annotated[bool, typer.Option(help="Replace an existing batch in --out.")] = False,
+) -> None:
+    """Run many games of each variant on common random numbers; print the comparison."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.table import Table
+
+    from wargame import batch as batches
+    from wargame.comparison import table_rows
+
+    state = None if from_state is None else read_json(from_state, what="saved game state")
+    names = [v.strip() for v in variants.split(",") if v.strip()]
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} games"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("batch", total=None)
+
+        def show(progress: batches.Progress) -> None:
+            bar.update(task, completed=progress.done, total=progress.total)
+
+        result = batches.run(
+            file,
+            variants=names,
+            runs=runs,
+            seed=seed,
+            baseline=baseline,
+            out=out,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            force=force,
+            overrides=set_ or (),
+            sample=sample,
+            chunk_size=chunk_size,
+            trajectories=trajectories,
+            from_state=state,
+            on_progress=show,
+        )
+    summary = result.summary()
+    header, rows = table_rows(summary)
+    table = Table(title=f"{runs} runs per variant; {summary['pairs']} complete pairs")
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    out_console = Console(highlight=False, width=max(120, 30 * len(header)))
+    out_console.print(table)
+    out_console.print(f"results: {out / batches.RUNS}", markup=False)
+    if result.failed:
+        err.print(f"{len(result.failed)} game(s) failed; their pairs were dropped:", markup=False)
+        for line in batches.iter_failed(result):
+            err.print(f"  {line}", markup=False)
+        raise typer.Exit(1)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors that check YAML as you type)."""
     document: dict[str, Any] = ScenarioSpec.model_json_schema(by_alias=True)

@@ -311,9 +311,14 @@ class WargameModel(mesa.Model):
         file: str = "<state>",
         record: bool = True,
         turns: int | None = None,
+        any_variant: bool = False,
     ) -> WargameModel:
-        """Continue a game from `snapshot()` output, after checking it fits the scenario."""
-        problems = check_snapshot(scenario, data, file)
+        """Continue a game from `snapshot()` output, after checking it fits the scenario.
+
+        `any_variant=True` lets a state saved under one variant (or none) continue under
+        another of the same scenario — "what happens from here under policy X?".
+        """
+        problems = check_snapshot(scenario, data, file, any_variant=any_variant)
         if problems:
             raise InputError(problems)
         model = cls(
@@ -332,6 +337,12 @@ class WargameModel(mesa.Model):
         model.records = list(data["records"]) if record else []
         model.running = bool(data["running"]) and model.state.turn < model.last_turn
         return model
+
+    def reseed(self, seed: int) -> WargameModel:
+        """Play on from here with another seed (Monte Carlo continuations of one state)."""
+        self.seed = int(seed)
+        self.dice = KeyedRandom(self.seed)
+        return self
 
     def release(self) -> None:
         """Drop mesa's per-model agent id counter (mesa 3.3 keeps every model alive through it)."""
@@ -373,7 +384,9 @@ def _move_json(move: Move, rerolled: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def check_snapshot(scenario: Scenario, data: Any, file: str) -> list[Problem]:
+def check_snapshot(
+    scenario: Scenario, data: Any, file: str, *, any_variant: bool = False
+) -> list[Problem]:
     """Problems that stop a saved state from being used with this scenario (empty if none)."""
 
     def problem(message: str, hint: str = "") -> list[Problem]:
@@ -384,7 +397,9 @@ def check_snapshot(scenario: Scenario, data: Any, file: str) -> list[Problem]:
             f"not a saved game state (expected format '{SNAPSHOT_FORMAT}')",
             "pass a file written by `wargame run --save-state`",
         )
-    if data.get("scenario_hash") != scenario.content_hash:
+    if data.get("scenario") != scenario.id or (
+        not any_variant and data.get("scenario_hash") != scenario.content_hash
+    ):
         return problem(
             f"saved from scenario '{data.get('scenario')}' variant '{data.get('variant')}' "
             "with different content than the file given now",

@@ -12,9 +12,11 @@ the N strata [k/N, (k+1)/N), in an order independent across dimensions:
 
     unit(i, d) = (perm_d(i) + jitter(i, d)) / N
 
-`perm_d` is a keyed Feistel network over the smallest power of two >= N (at least 4; halves
-of unequal width when the bit count is odd), cycle-walked until the image lands below N, so
-it is a bijection of {0..N-1} evaluated pointwise. "random" is plain independent uniforms.
+`perm_d` is a keyed 6-round Feistel network on Z_a x Z_b (a = ceil(sqrt N), b = ceil(N / a),
+so a*b < N + a; halves combined by addition modulo their size), cycle-walked until the image
+lands below N: a bijection of {0..N-1}, evaluated pointwise. A power-of-two domain would
+make up to half of all points walk, which costs more than the whole rest of a 300-dimension
+run; here fewer than about 1 in sqrt(N) do. "random" is plain independent uniforms.
 
 Keys are BLAKE2b (`rng.derive_seed`) of the seed and the dimension's *name*, never its
 position, so adding, removing or reordering dimensions leaves every other dimension's values
@@ -48,8 +50,8 @@ MAX_RUNS = 1 << 48
 """Largest batch: keeps strata exact in doubles and Feistel halves well inside 64 bits."""
 
 _ALGORITHM = "wargame.sampling/1"  # in the fingerprint: bump if any sampled value changes
-_ROUNDS = 4  # Feistel rounds (even): enough to scramble, not meant to be cryptographic
-_SCALAR_BELOW = 32  # finish cycle-walking in plain Python once this few dimensions remain
+_ROUNDS = 6  # Feistel rounds (even): enough to scramble, not meant to be cryptographic
+_SCALAR_BELOW = 32  # cycle-walk in numpy while more dimensions than this remain, then in Python
 
 _MASK64 = (1 << 64) - 1
 _M1 = 0xBF58476D1CE4E5B9  # SplitMix64 finaliser constants
@@ -140,19 +142,22 @@ class Design:
         self._low: FloatArray = np.array([dim.low for dim in dims], dtype=np.float64)
         self._high: FloatArray = np.array([dim.high for dim in dims], dtype=np.float64)
         with np.errstate(over="ignore"):
-            self._span: FloatArray = self._high - self._low
+            span = self._high - self._low
         # Ranges so wide that high - low overflows are interpolated instead (see values()).
-        self._wide = np.flatnonzero(~np.isfinite(self._span))
-        self._flat = np.flatnonzero(self._span == 0.0)
+        self._wide = np.flatnonzero(~np.isfinite(span))
+        self._span: FloatArray = np.where(np.isfinite(span), span, 0.0)
+        self._flat = np.flatnonzero(self._high == self._low)
         self._jitter_keys: U64Array = np.array(
             [derive_seed(self.seed, "sampling", method, name) for name in self._names],
             dtype=np.uint64,
         )
-        # Feistel domain: 2**bits >= runs with bits >= 2, split into a high half of `_hi` bits
-        # and a low half of `_lo` bits (unequal when bits is odd; they swap every round).
-        bits = max(2, (self.runs - 1).bit_length())
-        self._hi = bits // 2
-        self._lo = bits - self._hi
+        # Feistel domain: {0..a*b-1} >= {0..runs-1} with a = ceil(sqrt(runs)), b = ceil(runs / a),
+        # so less than one value in sqrt(runs) has to cycle-walk. x = left * b + right, with
+        # left in Z_a and right in Z_b; the two moduli swap every round.
+        a = math.isqrt(self.runs - 1) + 1
+        b = -(-self.runs // a)
+        self._moduli = [(a, b)[r % 2] for r in range(_ROUNDS)]  # modulus of the left half
+        self._u_moduli = [np.uint64(m) for m in self._moduli]
         self._round_keys_py = [
             tuple(
                 derive_seed(self.seed, "sampling", "lhs-permutation", name, r)
@@ -164,9 +169,6 @@ class Design:
         self._round_keys: U64Array = (
             np.array(self._round_keys_py, dtype=np.uint64).reshape(len(dims), _ROUNDS).T.copy()
         )
-        self._u_lo = np.uint64(self._lo)
-        self._u_lo_mask = np.uint64((1 << self._lo) - 1)
-        self._u_out = [np.uint64(64 - (self._hi, self._lo)[r % 2]) for r in range(_ROUNDS)]
 
     def __repr__(self) -> str:
         """A short description naming the fingerprint."""
@@ -188,10 +190,8 @@ class Design:
         np.minimum(scaled, self._high, out=scaled)  # span may have rounded up
         if self._wide.size:
             w = self._wide
-            scaled[w] = np.minimum(
-                self._low[w] * (1.0 - u[w]) + self._high[w] * u[w], self._high[w]
-            )
-            np.maximum(scaled, self._low, out=scaled)
+            mixed = self._low[w] * (1.0 - u[w]) + self._high[w] * u[w]
+            scaled[w] = np.clip(mixed, self._low[w], self._high[w])
         if self._flat.size:
             scaled[self._flat] = self._low[self._flat]
         return dict(zip(self._names, scaled.tolist(), strict=True))
@@ -227,15 +227,15 @@ class Design:
         strata = self._strata(run).astype(np.float64)
         point = (strata + jitter) / n
         # Rounding can push (k + u) / N onto the next stratum (u near 1) or (k / N) * N just
-        # below k; nudge by one ulp until floor(point * N) == k and point < 1 exactly.
-        for _ in range(4):
+        # below k; nudge by one ulp until floor(point * N) == k and point < 1 exactly (each
+        # nudge moves towards the stratum, which holds many doubles as N <= 2**48).
+        while True:
             seen = np.floor(point * n)
             high, low = seen > strata, seen < strata
             if not (high.any() or low.any()):
-                break
+                return point
             point = np.where(high, np.nextafter(point, 0.0), point)
             point = np.where(low, np.nextafter(point, 2.0), point)
-        return point
 
     def _strata(self, run: int) -> U64Array:
         """The run's stratum in each dimension: perm_d(run), a bijection of {0..N-1} per d."""
@@ -245,7 +245,7 @@ class Design:
         n = np.uint64(self.runs)
         image = self._feistel(np.full(d, run, dtype=np.uint64), self._round_keys)
         pending = np.flatnonzero(image >= n)
-        while pending.size >= _SCALAR_BELOW:  # cycle-walk: apply again until in range
+        while pending.size > _SCALAR_BELOW:  # cycle-walk: apply again until in range
             step = self._feistel(image[pending], self._round_keys[:, pending])
             image[pending] = step
             pending = pending[step >= n]
@@ -254,31 +254,32 @@ class Design:
         return image
 
     def _feistel(self, x: U64Array, keys: U64Array) -> U64Array:
-        """One pass of the keyed Feistel network, elementwise (keys: rounds x len(x)).
+        """One pass of the keyed Feistel network over Z_a x Z_b, elementwise.
 
-        Round r maps (left, right) to (right, left ^ F(right)), F(right) being the top
-        width(left) bits of a SplitMix64-style mix of (right ^ key); widths swap each round.
+        Round r maps (left, right) to (right, (left + F(right)) mod |left|), F being the top
+        32 bits of a SplitMix64-style mix of (right ^ key); keys are rounds x len(x).
         """
-        left = x >> self._u_lo
-        right = x & self._u_lo_mask
+        b = self._u_moduli[1]
+        left, right = x // b, x % b
         for r in range(_ROUNDS):
             t = (right ^ keys[r]) * _U_M1
             t ^= t >> _U32
             t *= _U_M2
-            t >>= self._u_out[r]
-            t ^= left
+            t >>= _U32
+            t %= self._u_moduli[r]
+            t += left
+            t %= self._u_moduli[r]
             left, right = right, t
-        return (left << self._u_lo) | right  # _ROUNDS is even: widths are back to (hi, lo)
+        return left * b + right  # _ROUNDS is even: the moduli are back to (a, b)
 
     def _walk_scalar(self, x: int, keys: tuple[int, ...]) -> int:
         """Finish cycle-walking one value in plain Python (the same arithmetic as `_feistel`)."""
-        lo, mask = self._lo, (1 << self._lo) - 1
-        outs = [64 - (self._hi, self._lo)[r % 2] for r in range(_ROUNDS)]
+        b = self._moduli[1]
         while x >= self.runs:
-            left, right = x >> lo, x & mask
-            for key, out in zip(keys, outs, strict=True):
+            left, right = divmod(x, b)
+            for key, modulus in zip(keys, self._moduli, strict=True):
                 t = ((right ^ key) * _M1) & _MASK64
-                t = ((t ^ (t >> 32)) * _M2) & _MASK64
-                left, right = right, left ^ (t >> out)
-            x = (left << lo) | right
+                t = (((t ^ (t >> 32)) * _M2) & _MASK64) >> 32
+                left, right = right, (left + t) % modulus
+            x = left * b + right
         return x

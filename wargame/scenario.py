@@ -700,7 +700,7 @@ def _walk(node: Any, path: DataPath, world: bool) -> Iterator[tuple[DataPath, An
     if isinstance(node, (Quantity, Parameter)):
         yield path, node, True
     elif isinstance(node, BaseModel):
-        for name in node.model_fields_set:
+        for name in [f for f in type(node).model_fields if f in node.model_fields_set]:
             info = type(node).model_fields[name]
             key = info.alias or name
             yield from _walk(getattr(node, name), (*path, key), _mentions_quantity(info.annotation))

@@ -1,0 +1,499 @@
+"""Monte Carlo batches: many games of several policy variants on common random numbers.
+
+Run i of every variant uses the same seed, the same keyed draws and the same sampled
+uncertain values, so differences between variants come from policy, not luck. Work goes out
+in chunks of run indices (each chunk plays all variants of its runs) to local processes or
+a Dask cluster; each finished chunk is written at once as its own Parquet file (atomically),
+so a killed batch loses at most the chunks in flight and `resume=True` finishes it. At the
+end the parts are compacted into one `runs.parquet`, streaming, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from wargame import __version__
+from wargame.errors import WargameError
+from wargame.model import WargameModel
+from wargame.outputs import read_json, write_json
+from wargame.rng import derive_seed
+from wargame.sampling import Design, Dimension
+from wargame.scenario import Scenario, load_scenario, load_scenario_text
+
+BASE = "base"
+"""The variant name that means the scenario as written, with no variant applied."""
+MANIFEST = "manifest.json"
+RUNS = "runs.parquet"
+TRAJECTORIES = "trajectories.parquet"
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """Everything a worker needs to play its chunks; the same for every chunk (picklable)."""
+
+    scenario_name: str
+    scenario_text: str
+    variants: tuple[str, ...]
+    overrides: tuple[str, ...]
+    runs: int
+    seed: int
+    sample: str
+    chunk_size: int
+    trajectories: bool = False
+    from_state: dict[str, Any] | None = None
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What must match for a directory to be resumed with this batch."""
+        return {
+            "scenario": self.scenario_name,
+            "scenario_sha256": hashlib.sha256(self.scenario_text.encode()).hexdigest(),
+            "variants": list(self.variants),
+            "overrides": list(self.overrides),
+            "runs": self.runs,
+            "seed": self.seed,
+            "sample": self.sample,
+            "chunk_size": self.chunk_size,
+            "trajectories": self.trajectories,
+            "from_state_sha256": None
+            if self.from_state is None
+            else hashlib.sha256(json.dumps(self.from_state, sort_keys=True).encode()).hexdigest(),
+        }
+
+
+def run_seed(batch_seed: int, run: int) -> int:
+    """The game seed of run `run`: the same for every variant (common random numbers)."""
+    return derive_seed(batch_seed, "run", run)
+
+
+# -- playing a chunk (in a worker) ---------------------------------------------------------
+_LOADED: dict[tuple[str, str, tuple[str, ...]], Scenario] = {}
+
+
+def _scenario(spec: BatchSpec, variant: str) -> Scenario:
+    key = (hashlib.sha256(spec.scenario_text.encode()).hexdigest(), variant, spec.overrides)
+    if key not in _LOADED:
+        _LOADED[key] = load_scenario_text(
+            spec.scenario_text,
+            file=spec.scenario_name,
+            variant=None if variant == BASE else variant,
+            overrides=spec.overrides,
+        )
+    return _LOADED[key]
+
+
+def design(spec: BatchSpec) -> Design | None:
+    """The batch's sample of uncertain numbers (None when nothing is sampled)."""
+    if spec.sample == "none" or spec.from_state is not None:
+        return None
+    dims: dict[str, Dimension] = {}
+    for variant in spec.variants:
+        for u in _scenario(spec, variant).sampled:
+            dims.setdefault(u.path, Dimension(u.path, u.low, u.high))
+    if not dims:
+        return None
+    method: Literal["lhs", "random"] = "random" if spec.sample == "random" else "lhs"
+    return Design(list(dims.values()), spec.runs, derive_seed(spec.seed, "design"), method)
+
+
+def columns(spec: BatchSpec) -> pa.Schema:
+    """The runs table's columns, fixed for the batch so every part has the same schema."""
+    first = _scenario(spec, spec.variants[0])
+    fields: list[pa.Field] = [
+        pa.field("run", pa.int64()),
+        pa.field("variant", pa.string()),
+        pa.field("seed", pa.int64()),
+        pa.field("error", pa.string()),
+        pa.field("turns", pa.int32()),
+        pa.field("escalation", pa.float64()),
+    ]
+    sample = design(spec)
+    if sample is not None:
+        fields += [pa.field(f"in.{d.name}", pa.float64()) for d in sample.dimensions]
+    program = first.program
+    fields += [pa.field(f"outcome.{o[0]}", pa.int32()) for o in program.outcomes]
+    keys = sorted(
+        {
+            *program.actions,
+            *(f"{a}.{b.name}" for a, act in program.actions.items() for b in act.branches),
+        }
+    )
+    fields += [pa.field(f"count.{k}", pa.int32()) for k in keys]
+    fields += [pa.field(f"final.{v}", pa.float64()) for v in program.initial.vars]
+    fields += [
+        pa.field(f"final.{a}.{k}", pa.float64())
+        for a, attrs in program.initial.attrs.items()
+        for k in attrs
+    ]
+    return pa.schema(fields)
+
+
+def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Table | None]:
+    """Play runs [start, stop) of every variant; one row per (run, variant)."""
+    schema = columns(spec)
+    sample = design(spec)
+    rows: dict[str, list[Any]] = {name: [] for name in schema.names}
+    steps: list[dict[str, Any]] = []
+    for run in range(start, stop):
+        seed = run_seed(spec.seed, run)
+        values = sample.values(run) if sample is not None else {}
+        for variant in spec.variants:
+            scenario = _scenario(spec, variant)
+            row: dict[str, Any] = {"run": run, "variant": variant, "seed": seed}
+            row |= {f"in.{k}": v for k, v in values.items()}
+            try:
+                model = _game(spec, scenario, seed, values)
+                while model.running:
+                    model.step()
+                    if spec.trajectories:
+                        steps.append(_step_row(run, variant, model))
+                summary = model.summary()
+                model.release()
+                row |= _summary_row(summary)
+            except Exception as error:  # one failed game must not lose the others
+                row["error"] = f"{type(error).__name__}: {error}"
+            for name in schema.names:
+                rows[name].append(row.get(name, 0 if name.startswith("count.") else None))
+    table = pa.table(rows, schema=schema)
+    return table, (pa.Table.from_pylist(steps) if spec.trajectories and steps else None)
+
+
+def _game(spec: BatchSpec, scenario: Scenario, seed: int, values: dict[str, float]) -> WargameModel:
+    if spec.from_state is not None:
+        model = WargameModel.restore(scenario, spec.from_state, record=False, any_variant=True)
+        return model.reseed(seed)
+    sampled = {u.path for u in scenario.sampled}
+    inputs = {k: v for k, v in values.items() if k in sampled} if values else None
+    return WargameModel(scenario, seed=seed, record=False, inputs=inputs)
+
+
+def _summary_row(summary: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "turns": summary["turns_played"],
+        "escalation": summary["escalation_total"],
+    }
+    row |= {f"outcome.{k}": v for k, v in summary["outcomes"].items()}
+    row |= {f"count.{k}": v for k, v in summary["counts"].items()}
+    row |= {f"final.{k}": v for k, v in summary["final"]["variables"].items()}
+    for actor, attrs in summary["final"]["attributes"].items():
+        row |= {f"final.{actor}.{k}": v for k, v in attrs.items()}
+    return row
+
+
+def _step_row(run: int, variant: str, model: WargameModel) -> dict[str, Any]:
+    return {"run": run, "variant": variant, "turn": model.state.turn, **model.state.vars}
+
+
+# -- running a batch (in the main process) -------------------------------------------------
+@dataclass
+class Progress:
+    """Counts for a progress display: runs done (all variants) of runs in all."""
+
+    done: int = 0
+    total: int = 0
+    failed: list[tuple[int, str, int, str]] = field(default_factory=list)
+
+
+def chunks(spec: BatchSpec) -> list[tuple[int, int]]:
+    """The run ranges the batch is cut into (fixed by runs and chunk size, for resume)."""
+    size = spec.chunk_size
+    return [(s, min(s + size, spec.runs)) for s in range(0, spec.runs, size)]
+
+
+def part_path(out: Path, start: int, kind: str = "runs") -> Path:
+    """Where the finished chunk starting at `start` is kept until compaction."""
+    return out / "parts" / f"{kind}-{start:012d}.parquet"
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file via a temp file, fsync and rename: never a half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, temp)
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple[int, int]]:
+    """Check or write the manifest; return the chunks still to play."""
+    manifest = out / MANIFEST
+    wanted = {"format": "wargame-batch/1", **spec.fingerprint()}
+    if manifest.exists():
+        found = read_json(manifest, what="batch manifest")
+        mismatched = sorted(
+            k for k in wanted if not isinstance(found, dict) or found.get(k) != wanted[k]
+        )
+        if not resume and not force:
+            raise WargameError(
+                f"{out} already holds a batch; pass --resume to finish it or --force to start again"
+            )
+        if resume and mismatched:
+            raise WargameError(
+                f"{out} holds a different batch (differs in: {', '.join(mismatched)}); "
+                "resume with the same command, or choose another --out"
+            )
+        if force and not resume:
+            for old in (out / "parts").glob("*.parquet"):
+                old.unlink()
+            (out / RUNS).unlink(missing_ok=True)
+            (out / TRAJECTORIES).unlink(missing_ok=True)
+    elif resume and any(out.glob("*")):
+        raise WargameError(f"{out} has files but no {MANIFEST}; it is not a batch to resume")
+    out.mkdir(parents=True, exist_ok=True)
+    sample = design(spec)
+    write_json(
+        manifest,
+        {
+            **wanted,
+            "engine_version": __version__,
+            "design": None
+            if sample is None
+            else {
+                "method": spec.sample,
+                "fingerprint": sample.fingerprint(),
+                "dimensions": [asdict(d) for d in sample.dimensions],
+            },
+            "seeds": "run i plays seed derive_seed(seed, 'run', i) in every variant",
+        },
+    )
+    if (out / RUNS).exists():
+        return []
+    return [c for c in chunks(spec) if not part_path(out, c[0]).exists()]
+
+
+def execute(
+    spec: BatchSpec,
+    todo: Sequence[tuple[int, int]],
+    out: Path,
+    *,
+    workers: int = 1,
+    client: Any = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Progress:
+    """Play the chunks still to do, writing each one as it finishes."""
+    progress = Progress(total=spec.runs * len(spec.variants))
+    progress.done = (spec.runs - sum(stop - start for start, stop in todo)) * len(spec.variants)
+    if on_progress:
+        on_progress(progress)
+
+    def finished(start: int, result: tuple[pa.Table, pa.Table | None]) -> None:
+        table, steps = result
+        if steps is not None:
+            write_table_atomic(steps, part_path(out, start, "steps"))
+        write_table_atomic(table, part_path(out, start))
+        for row in table.filter(pc.is_valid(table["error"])).to_pylist():
+            progress.failed.append((row["run"], row["variant"], row["seed"], row["error"]))
+        progress.done += table.num_rows
+        if on_progress:
+            on_progress(progress)
+
+    if client is None and workers <= 1:
+        for start, stop in todo:
+            finished(start, play_chunk(spec, start, stop))
+        return progress
+    if client is not None:
+        from distributed import wait as dask_wait
+
+        remote = client.scatter(spec, broadcast=True)
+        _bounded(
+            todo,
+            lambda s, e: client.submit(play_chunk, remote, s, e, pure=False),
+            lambda futures: dask_wait(futures, return_when="FIRST_COMPLETED").done,
+            finished,
+            limit=2 * max(1, sum(client.nthreads().values())),
+        )
+        return progress
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        _bounded(
+            todo,
+            lambda s, e: pool.submit(play_chunk, spec, s, e),
+            lambda futures: wait(futures, return_when=FIRST_COMPLETED).done,
+            finished,
+            limit=2 * workers,
+        )
+    return progress
+
+
+def _bounded(
+    todo: Sequence[tuple[int, int]],
+    submit: Callable[[int, int], Any],
+    wait_first: Callable[[list[Any]], Any],
+    finished: Callable[[int, Any], None],
+    limit: int,
+) -> None:
+    """Keep at most `limit` chunks in flight; hand each result over as it comes, in any order."""
+    pending = list(todo)[::-1]
+    flight: dict[Any, int] = {}
+    try:
+        while pending or flight:
+            while pending and len(flight) < limit:
+                start, stop = pending.pop()
+                flight[submit(start, stop)] = start
+            for future in wait_first(list(flight)):
+                finished(flight.pop(future), future.result())
+    finally:
+        for future in flight:
+            future.cancel()
+
+
+def compact(out: Path) -> None:
+    """Merge the chunk files into runs.parquet (and trajectories.parquet), streaming."""
+    for kind, target in (("runs", RUNS), ("steps", TRAJECTORIES)):
+        parts = sorted((out / "parts").glob(f"{kind}-*.parquet"))
+        if not parts:
+            continue
+        temp = out / f".{target}.tmp"
+        writer = None
+        try:
+            for part in parts:
+                table = pq.read_table(part)
+                if writer is None:
+                    writer = pq.ParquetWriter(temp, table.schema)
+                writer.write_table(table)
+            assert writer is not None
+            writer.close()
+            writer = None
+            os.replace(temp, out / target)
+        finally:
+            if writer is not None:
+                writer.close()
+            temp.unlink(missing_ok=True)
+        for part in parts:
+            part.unlink()
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A finished batch on disk; tables are read when asked for, not held."""
+
+    out: Path
+    baseline: str
+    variants: tuple[str, ...]
+    failed: tuple[tuple[int, str, int, str], ...] = ()
+
+    def to_pandas(self) -> Any:
+        """One row per (run, variant): seed, sampled values, outcomes, counts, final state."""
+        return pq.read_table(self.out / RUNS).to_pandas()
+
+    def trajectories(self) -> Any:
+        """One row per (run, variant, turn) with the global variables (if recorded)."""
+        path = self.out / TRAJECTORIES
+        if not path.exists():
+            raise WargameError("this batch kept no trajectories; run it with trajectories=True")
+        return pq.read_table(path).to_pandas()
+
+    def summary(self, *, resamples: int = 2000) -> dict[str, Any]:
+        """Rates and means per variant with intervals, and paired differences to baseline."""
+        from wargame.comparison import summarise
+
+        return summarise(self.out / RUNS, self.variants, self.baseline, resamples=resamples)
+
+
+def run(
+    scenario: str | Path,
+    *,
+    variants: Sequence[str] = (BASE,),
+    runs: int = 1000,
+    seed: int = 0,
+    baseline: str | None = None,
+    out: str | Path,
+    workers: int = 1,
+    client: Any = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    force: bool = False,
+    overrides: Sequence[str] = (),
+    sample: str = "lhs",
+    chunk_size: int | None = None,
+    trajectories: bool = False,
+    from_state: dict[str, Any] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> BatchResult:
+    """Run a batch and return its result (see the module docstring)."""
+    if runs < 1:
+        raise WargameError(f"runs must be at least 1, got {runs}")
+    if workers < 1:
+        raise WargameError(f"workers must be at least 1, got {workers}")
+    if sample not in ("lhs", "random", "none"):
+        raise WargameError(f"sample must be lhs, random or none, got '{sample}'")
+    path = Path(scenario)
+    base = load_scenario(path, overrides=overrides)  # validates the file and the overrides
+    variants = tuple(dict.fromkeys(variants)) or (BASE,)
+    for name in variants:
+        if name != BASE and name not in base.spec.variants:
+            known = ", ".join([BASE, *base.spec.variants])
+            raise WargameError(f"unknown variant '{name}' in {path}; variants: {known}")
+    baseline = variants[0] if baseline is None else baseline
+    if baseline not in variants:
+        raise WargameError(f"the baseline '{baseline}' is not among the variants {list(variants)}")
+    size = chunk_size or max(1, min(256, math.ceil(120 / len(variants))))
+    spec = BatchSpec(
+        scenario_name=str(path),
+        scenario_text=path.read_text(encoding="utf-8"),
+        variants=variants,
+        overrides=tuple(overrides),
+        runs=runs,
+        seed=seed,
+        sample=sample,
+        chunk_size=size,
+        trajectories=trajectories,
+        from_state=from_state,
+    )
+    for name in variants:
+        _scenario(spec, name)  # fail early on a bad variant/override combination
+    target = Path(out)
+    todo = prepare(target, spec, resume, force)
+    own_client = None
+    if scheduler is not None and client is None:
+        client = own_client = connect(scheduler)
+    try:
+        progress = execute(
+            spec, todo, target, workers=workers, client=client, on_progress=on_progress
+        )
+    finally:
+        if own_client is not None:
+            own_client.close()
+    compact(target)
+    return BatchResult(target, baseline, variants, tuple(progress.failed))
+
+
+def connect(address: str, timeout: float = 10.0) -> Any:
+    """A Dask client for a scheduler address; a clear error if it cannot be reached."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        raise WargameError("Dask's distributed package is not installed") from None
+    started = time.monotonic()
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as error:
+        waited = time.monotonic() - started
+        raise WargameError(
+            f"cannot reach the Dask scheduler at {address} ({type(error).__name__} after "
+            f"{waited:.0f} s); start one with `dask scheduler` or check the address"
+        ) from None
+
+
+def iter_failed(result: BatchResult) -> Iterator[str]:
+    """Lines naming each failed run with its seed and error."""
+    for run_index, variant, seed, error in result.failed:
+        yield f"run {run_index} ({variant}, seed {seed}): {error}"

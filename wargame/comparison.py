@@ -1,0 +1,138 @@
+"""The summary table of a batch: each variant against the baseline, run by run.
+
+Runs are paired by index (common random numbers), so differences are estimated on pairs:
+Newcombe's paired interval for yes/no outcomes, a bootstrap over pairs for counts and
+continuous outcomes. A run that failed in any variant drops its whole pair. Columns are read
+one at a time from the Parquet file, so memory grows with the number of runs, not columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from wargame.analysis import (
+    bootstrap_paired_mean_difference,
+    paired_difference_of_rates,
+    wilson,
+)
+
+
+def summarise(
+    runs_file: Path, variants: Sequence[str], baseline: str, *, resamples: int = 2000
+) -> dict[str, Any]:
+    """Rates, means and paired differences against the baseline, as plain data."""
+    parquet = pq.ParquetFile(runs_file)
+    names = parquet.schema_arrow.names
+    keys = parquet.read(columns=["run", "variant", "error"])
+    run = keys["run"].to_numpy()
+    variant = np.asarray(keys["variant"].to_pylist(), dtype=object)
+    failed = pc.is_valid(keys["error"]).to_numpy(zero_copy_only=False)
+    bad_runs = set(run[failed].tolist())
+    order: dict[str, np.ndarray] = {}
+    for name in variants:
+        rows = np.flatnonzero((variant == name) & ~np.isin(run, list(bad_runs)))
+        order[name] = rows[np.argsort(run[rows], kind="stable")]
+    pairs = min((len(rows) for rows in order.values()), default=0)
+    table: dict[str, Any] = {
+        "variants": list(variants),
+        "baseline": baseline,
+        "pairs": pairs,
+        "dropped_pairs": len(bad_runs),
+        "rates": [],
+        "means": [],
+    }
+    if pairs == 0:
+        return table
+    for column in names:
+        if column.startswith("outcome."):
+            values = pc.is_valid(parquet.read(columns=[column])[column]).to_numpy(
+                zero_copy_only=False
+            )
+            table["rates"].append(_rates(column[8:], values, order, variants, baseline))
+        elif column in ("turns", "escalation") or column.startswith(("count.", "final.")):
+            if column.startswith("final.") and column.count(".") > 1:
+                continue  # per-actor attributes: in the runs table, not the summary
+            if column.startswith("count.") and column.count(".") > 1:
+                continue  # branch counts likewise
+            raw = parquet.read(columns=[column])[column].to_numpy(zero_copy_only=False)
+            values = np.nan_to_num(raw.astype(float))
+            if not values.any():
+                continue
+            table["means"].append(_means(column, values, order, variants, baseline, resamples))
+    return table
+
+
+def _rates(
+    name: str,
+    values: np.ndarray,
+    order: dict[str, np.ndarray],
+    variants: Sequence[str],
+    baseline: str,
+) -> dict[str, Any]:
+    base = values[order[baseline]]
+    row: dict[str, Any] = {"measure": name, "by_variant": {}}
+    for v in variants:
+        mine = values[order[v]]
+        entry = {"rate": _interval(wilson(int(mine.sum()), len(mine)))}
+        if v != baseline:
+            entry["difference"] = _interval(paired_difference_of_rates(list(mine), list(base)))
+        row["by_variant"][v] = entry
+    return row
+
+
+def _means(
+    name: str,
+    values: np.ndarray,
+    order: dict[str, np.ndarray],
+    variants: Sequence[str],
+    baseline: str,
+    resamples: int,
+) -> dict[str, Any]:
+    base = values[order[baseline]]
+    row: dict[str, Any] = {"measure": name, "by_variant": {}}
+    for v in variants:
+        mine = values[order[v]]
+        entry: dict[str, Any] = {"mean": float(mine.mean())}
+        if v != baseline:
+            entry["difference"] = _interval(
+                bootstrap_paired_mean_difference(mine, base, resamples=resamples, seed=0)
+            )
+        row["by_variant"][v] = entry
+    return row
+
+
+def _interval(interval: Any) -> dict[str, float]:
+    return {"estimate": interval.estimate, "low": interval.low, "high": interval.high}
+
+
+def table_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows for printing: each variant's value, then its difference to baseline."""
+    variants, baseline = summary["variants"], summary["baseline"]
+    others = [v for v in variants if v != baseline]
+    header = ["measure", *variants, *(f"{v} - {baseline} (paired 95% CI)" for v in others)]
+    rows = []
+    for row in summary["rates"]:
+        cells = [row["measure"] + " (rate)"]
+        cells += [_format(row["by_variant"][v]["rate"], percent=True) for v in variants]
+        cells += [_format(row["by_variant"][v]["difference"], percent=True) for v in others]
+        rows.append(cells)
+    for row in summary["means"]:
+        cells = [row["measure"] + " (mean)"]
+        cells += [f"{row['by_variant'][v]['mean']:.3f}" for v in variants]
+        cells += [_format(row["by_variant"][v]["difference"]) for v in others]
+        rows.append(cells)
+    return header, rows
+
+
+def _format(interval: dict[str, float], percent: bool = False) -> str:
+    scale, unit = (100.0, "%") if percent else (1.0, "")
+    return (
+        f"{interval['estimate'] * scale:.1f}{unit} "
+        f"[{interval['low'] * scale:.1f}, {interval['high'] * scale:.1f}]"
+    )
