@@ -31,7 +31,7 @@ from wargame.errors import WargameError
 from wargame.model import WargameModel
 from wargame.outputs import read_json, write_json
 from wargame.rng import derive_seed
-from wargame.sampling import Design, Dimension
+from wargame.sampling import Design, Dimension, PointDesign
 from wargame.scenario import Scenario, load_scenario, load_scenario_text
 
 BASE = "base"
@@ -55,6 +55,10 @@ class BatchSpec:
     chunk_size: int
     trajectories: bool = False
     from_state: dict[str, Any] | None = None
+    points: tuple[tuple[float, ...], ...] | None = None
+    """Given points to play instead of a sample (sensitivity designs), `replicates` each."""
+    point_names: tuple[str, ...] = ()
+    replicates: int = 1
 
     def fingerprint(self) -> dict[str, Any]:
         """What must match for a directory to be resumed with this batch."""
@@ -68,6 +72,10 @@ class BatchSpec:
             "sample": self.sample,
             "chunk_size": self.chunk_size,
             "trajectories": self.trajectories,
+            "points_sha256": None
+            if self.points is None
+            else hashlib.sha256(repr((self.point_names, self.points)).encode()).hexdigest(),
+            "replicates": self.replicates,
             "from_state_sha256": None
             if self.from_state is None
             else hashlib.sha256(json.dumps(self.from_state, sort_keys=True).encode()).hexdigest(),
@@ -95,8 +103,12 @@ def _scenario(spec: BatchSpec, variant: str) -> Scenario:
     return _LOADED[key]
 
 
-def design(spec: BatchSpec) -> Design | None:
+def design(spec: BatchSpec) -> Design | PointDesign | None:
     """The batch's sample of uncertain numbers (None when nothing is sampled)."""
+    if spec.points is not None:
+        ranges = {u.path: u for v in spec.variants for u in _scenario(spec, v).sampled}
+        given = [Dimension(n, ranges[n].low, ranges[n].high) for n in spec.point_names]
+        return PointDesign(given, spec.points, spec.replicates)
     if spec.sample == "none" or spec.from_state is not None:
         return None
     dims: dict[str, Dimension] = {}
@@ -426,9 +438,18 @@ def run(
     chunk_size: int | None = None,
     trajectories: bool = False,
     from_state: dict[str, Any] | None = None,
+    points: Sequence[Sequence[float]] | None = None,
+    point_names: Sequence[str] = (),
+    replicates: int = 1,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> BatchResult:
-    """Run a batch and return its result (see the module docstring)."""
+    """Run a batch and return its result (see the module docstring).
+
+    With `points` (one value per name in `point_names`, e.g. a Saltelli design) the batch
+    plays each point `replicates` times instead of sampling; runs = points x replicates.
+    """
+    if points is not None:
+        runs = len(points) * replicates
     if runs < 1:
         raise WargameError(f"runs must be at least 1, got {runs}")
     if workers < 1:
@@ -457,6 +478,9 @@ def run(
         chunk_size=size,
         trajectories=trajectories,
         from_state=from_state,
+        points=None if points is None else tuple(tuple(map(float, p)) for p in points),
+        point_names=tuple(point_names),
+        replicates=replicates,
     )
     for name in variants:
         _scenario(spec, name)  # fail early on a bad variant/override combination

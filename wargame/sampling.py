@@ -283,3 +283,36 @@ class Design:
                 left, right = right, (left + t) % modulus
             x = left * b + right
         return x
+
+
+class PointDesign:
+    """Given points (e.g. a Saltelli matrix), each played `replicates` times in a row.
+
+    Run r plays point r // replicates, so a point's replicates are neighbours and its
+    outcome becomes a rate rather than one noisy die.
+    """
+
+    def __init__(
+        self, dimensions: Sequence[Dimension], points: Sequence[Sequence[float]], replicates: int
+    ) -> None:
+        if replicates < 1:
+            raise ValueError(f"replicates must be at least 1, got {replicates}")
+        if any(len(point) != len(dimensions) for point in points):
+            raise ValueError("every point needs one value per dimension")
+        self.dimensions = tuple(dimensions)
+        self.points = [tuple(float(x) for x in point) for point in points]
+        self.replicates = replicates
+        self.runs = len(self.points) * replicates
+
+    def values(self, run: int) -> dict[str, float]:
+        """The values of the point that run `run` replicates."""
+        point = self.points[run // self.replicates]
+        return {d.name: x for d, x in zip(self.dimensions, point, strict=True)}
+
+    def fingerprint(self) -> str:
+        """A short digest of the points and replicates, for manifests."""
+        digest = blake2b(digest_size=8)
+        digest.update(repr((self.replicates, [d.name for d in self.dimensions])).encode())
+        for point in self.points:
+            digest.update(repr(point).encode())
+        return digest.hexdigest()
