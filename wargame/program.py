@@ -192,8 +192,8 @@ def number(value: float | Quantity) -> float:
     return value.value if isinstance(value, Quantity) else float(value)
 
 
-class Const:
-    """A getter that always gives the same number, so the engine can precompute with it."""
+class Fixed:
+    """A getter that gives a number held in `value`, whatever the state."""
 
     __slots__ = ("value",)
 
@@ -204,20 +204,20 @@ class Const:
         return self.value
 
 
-class Input:
-    """A getter for an uncertain number that a batch sets before each run (see `bind`).
+class Const(Fixed):
+    """A number that never changes, so the engine can precompute with it."""
+
+    __slots__ = ()
+
+
+class Input(Fixed):
+    """An uncertain number that a batch sets before each run (see `Program.bind`).
 
     Unlike Const it is never folded into other numbers, so one compiled program serves
     every sampled run.
     """
 
-    __slots__ = ("value",)
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def __call__(self, state: Any) -> float:
-        return self.value
+    __slots__ = ()
 
 
 class Compiler:

@@ -120,34 +120,30 @@ class Parameter(Strict):
         return self
 
 
-class Variable(Strict):
-    """A global state variable with hard bounds, enforced after every update."""
+class Bounded(Strict):
+    """Hard bounds of a state term, enforced after every update."""
+
+    min: float = 0.0
+    max: float = 1.0
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Bounded:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
+class Variable(Bounded):
+    """A global state variable with its starting value."""
 
     initial: Number
-    min: float = 0.0
-    max: float = 1.0
-    description: str = ""
-
-    @model_validator(mode="after")
-    def _bounds(self) -> Variable:
-        if self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
-        return self
 
 
-class Attribute(Strict):
-    """A per-actor attribute (capability, reassurance, drive, ...) with bounds and a default."""
+class Attribute(Bounded):
+    """A per-actor attribute (capability, reassurance, drive, ...) with a default."""
 
     default: Number = 0.0
-    min: float = 0.0
-    max: float = 1.0
-    description: str = ""
-
-    @model_validator(mode="after")
-    def _bounds(self) -> Attribute:
-        if self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
-        return self
 
 
 class Rung(Strict):
