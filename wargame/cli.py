@@ -132,14 +132,7 @@ def _start(
     if from_state is None:
         return WargameModel(scenario, seed=seed, turns=turns)
     last = scenario.spec.scenario.turns if turns is None else turns
-    model = WargameModel.restore(scenario, data, file=str(from_state), turns=last)
-    # A game saved when it reached --turns plays on; one a terminal outcome ended stays over.
-    ended = any(
-        terminal and outcome in model.state.outcomes
-        for outcome, _, _, terminal in model.program.outcomes
-    )
-    model.running = model.state.turn < model.last_turn and not ended
-    return model
+    return WargameModel.restore(scenario, data, file=str(from_state), turns=last)
 
 
 @app.command()

@@ -335,8 +335,17 @@ class WargameModel(mesa.Model):
         model.escalation = float(data["escalation"])
         model.state = DeterrenceState.from_json(data["state"], model.program.initial.bounds)
         model.records = list(data["records"]) if record else []
-        model.running = bool(data["running"]) and model.state.turn < model.last_turn
+        # A game saved when it reached its last turn plays on if given more turns; one that
+        # a terminal outcome ended stays over.
+        model.running = model.state.turn < model.last_turn and not model.ended()
         return model
+
+    def ended(self) -> bool:
+        """Whether a terminal outcome has happened."""
+        return any(
+            terminal and outcome in self.state.outcomes
+            for outcome, _, _, terminal in self.program.outcomes
+        )
 
     def reseed(self, seed: int) -> WargameModel:
         """Play on from here with another seed (Monte Carlo continuations of one state)."""
