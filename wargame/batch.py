@@ -185,7 +185,20 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
 
 def _game(spec: BatchSpec, scenario: Scenario, seed: int, values: dict[str, float]) -> WargameModel:
     if spec.from_state is not None:
-        model = WargameModel.restore(scenario, spec.from_state, record=False, any_variant=True)
+        # A state saved by `wargame run --turns T --save-state` has last_turn T and running
+        # False: play on to the scenario's last turn unless a terminal outcome ended it.
+        model = WargameModel.restore(
+            scenario,
+            spec.from_state,
+            record=False,
+            turns=scenario.spec.scenario.turns,
+            any_variant=True,
+        )
+        ended = any(
+            terminal and outcome in model.state.outcomes
+            for outcome, _, _, terminal in model.program.outcomes
+        )
+        model.running = model.state.turn < model.last_turn and not ended
         return model.reseed(seed)
     sampled = {u.path for u in scenario.sampled}
     inputs = {k: v for k, v in values.items() if k in sampled} if values else None
@@ -247,12 +260,28 @@ def write_table_atomic(table: pa.Table, path: Path) -> None:
 def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple[int, int]]:
     """Check or write the manifest; return the chunks still to play."""
     manifest = out / MANIFEST
-    wanted = {"format": "wargame-batch/1", **spec.fingerprint()}
+    if out.exists() and not out.is_dir():
+        raise WargameError(f"{out} is a file; --out must be a directory")
+    sample = design(spec)
+    wanted = {
+        "format": "wargame-batch/1",
+        **spec.fingerprint(),
+        "engine_version": __version__,
+        "design": None
+        if sample is None
+        else {
+            "method": spec.sample,
+            "fingerprint": sample.fingerprint(),
+            "dimensions": [asdict(d) for d in sample.dimensions],
+        },
+    }
     if manifest.exists():
         found = read_json(manifest, what="batch manifest")
         mismatched = sorted(
             k for k in wanted if not isinstance(found, dict) or found.get(k) != wanted[k]
         )
+        if len(mismatched) > 1 and "design" in mismatched:
+            mismatched.remove("design")  # it follows from runs, seed, sample or variants
         if not resume and not force:
             raise WargameError(
                 f"{out} already holds a batch; pass --resume to finish it or --force to start again"
@@ -267,24 +296,15 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple
                 old.unlink()
             (out / RUNS).unlink(missing_ok=True)
             (out / TRAJECTORIES).unlink(missing_ok=True)
+        # Temp files of a batch that was killed mid-write: never complete, never read.
+        for stale in [*out.glob(".*.tmp"), *(out / "parts").glob(".*.tmp")]:
+            stale.unlink(missing_ok=True)
     elif resume and any(out.glob("*")):
         raise WargameError(f"{out} has files but no {MANIFEST}; it is not a batch to resume")
     out.mkdir(parents=True, exist_ok=True)
-    sample = design(spec)
     write_json(
         manifest,
-        {
-            **wanted,
-            "engine_version": __version__,
-            "design": None
-            if sample is None
-            else {
-                "method": spec.sample,
-                "fingerprint": sample.fingerprint(),
-                "dimensions": [asdict(d) for d in sample.dimensions],
-            },
-            "seeds": "run i plays seed derive_seed(seed, 'run', i) in every variant",
-        },
+        {**wanted, "seeds": "run i plays seed derive_seed(seed, 'run', i) in every variant"},
     )
     if (out / RUNS).exists():
         return []
@@ -372,6 +392,12 @@ def compact(out: Path) -> None:
     for kind, target in (("runs", RUNS), ("steps", TRAJECTORIES)):
         parts = sorted((out / "parts").glob(f"{kind}-*.parquet"))
         if not parts:
+            continue
+        if (out / target).exists():
+            # Written from all the parts by a compaction killed while removing them: what is
+            # left is already in it (rebuilding from the rest would lose rows).
+            for part in parts:
+                part.unlink()
             continue
         temp = out / f".{target}.tmp"
         writer = None
@@ -485,19 +511,29 @@ def run(
     for name in variants:
         _scenario(spec, name)  # fail early on a bad variant/override combination
     target = Path(out)
-    todo = prepare(target, spec, resume, force)
     own_client = None
     if scheduler is not None and client is None:
+        # Before prepare: an unreachable scheduler must not leave a half-made --out behind.
         client = own_client = connect(scheduler)
     try:
-        progress = execute(
-            spec, todo, target, workers=workers, client=client, on_progress=on_progress
-        )
+        todo = prepare(target, spec, resume, force)
+        execute(spec, todo, target, workers=workers, client=client, on_progress=on_progress)
     finally:
         if own_client is not None:
             own_client.close()
     compact(target)
-    return BatchResult(target, baseline, variants, tuple(progress.failed))
+    return BatchResult(target, baseline, variants, failures(target / RUNS))
+
+
+def failures(runs_file: Path) -> tuple[tuple[int, str, int, str], ...]:
+    """(run, variant, seed, error) of every failed game in the table, read in batches."""
+    found: list[tuple[int, str, int, str]] = []
+    parquet = pq.ParquetFile(runs_file)
+    for part in parquet.iter_batches(columns=["run", "variant", "seed", "error"]):
+        table = pa.Table.from_batches([part])
+        for row in table.filter(pc.is_valid(table["error"])).to_pylist():
+            found.append((row["run"], row["variant"], row["seed"], row["error"]))
+    return tuple(found)
 
 
 def connect(address: str, timeout: float = 10.0) -> Any:
@@ -509,6 +545,11 @@ def connect(address: str, timeout: float = 10.0) -> Any:
     started = time.monotonic()
     try:
         return Client(address, timeout=timeout)
+    except ValueError as error:  # e.g. no port: distributed cannot parse the address
+        raise WargameError(
+            f"'{address}' is not a Dask scheduler address ({error}); "
+            "write it as tcp://host:port, e.g. tcp://127.0.0.1:8786"
+        ) from None
     except (OSError, TimeoutError) as error:
         waited = time.monotonic() - started
         raise WargameError(

@@ -131,8 +131,10 @@ def table_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
 
 def _format(interval: dict[str, float], percent: bool = False) -> str:
-    scale, unit = (100.0, "%") if percent else (1.0, "")
+    # Differences of means get the means' 3 decimals: at 1 a difference in a 0..1 variable
+    # such as tension (e.g. 0.147 [0.121, 0.174]) printed as 0.1 [0.1, 0.2].
+    scale, unit, digits = (100.0, "%", 1) if percent else (1.0, "", 3)
     return (
-        f"{interval['estimate'] * scale:.1f}{unit} "
-        f"[{interval['low'] * scale:.1f}, {interval['high'] * scale:.1f}]"
+        f"{interval['estimate'] * scale:.{digits}f}{unit} "
+        f"[{interval['low'] * scale:.{digits}f}, {interval['high'] * scale:.{digits}f}]"
     )
