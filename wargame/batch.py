@@ -185,8 +185,7 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
 
 def _game(spec: BatchSpec, scenario: Scenario, seed: int, values: dict[str, float]) -> WargameModel:
     if spec.from_state is not None:
-        # A state saved by `wargame run --turns T --save-state` has last_turn T and running
-        # False: play on to the scenario's last turn unless a terminal outcome ended it.
+        # Play on to the scenario's last turn (restore stops at a terminal outcome).
         model = WargameModel.restore(
             scenario,
             spec.from_state,
@@ -194,11 +193,6 @@ def _game(spec: BatchSpec, scenario: Scenario, seed: int, values: dict[str, floa
             turns=scenario.spec.scenario.turns,
             any_variant=True,
         )
-        ended = any(
-            terminal and outcome in model.state.outcomes
-            for outcome, _, _, terminal in model.program.outcomes
-        )
-        model.running = model.state.turn < model.last_turn and not ended
         return model.reseed(seed)
     sampled = {u.path for u in scenario.sampled}
     inputs = {k: v for k, v in values.items() if k in sampled} if values else None
