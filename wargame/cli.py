@@ -306,6 +306,8 @@ def main() -> None:
         err.print(f"error: {error}", markup=False)
         sys.exit(error.exit_code)
     except typer.Exit as done:
+        if done.exit_code == 130:
+            err.print("interrupted; finished work is kept (a batch resumes with --resume)")
         sys.exit(done.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted", markup=False)
