@@ -16,7 +16,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from wargame.analysis import bootstrap_paired_mean_difference, newcombe_paired, wilson
+from wargame.analysis import (
+    bootstrap_paired_mean_difference,
+    newcombe_independent,
+    newcombe_paired,
+    wilson,
+)
 from wargame.comparison import summarise, table_rows
 
 # The 2x2 table of the yes/no outcome "crisis", alt against base, over the complete pairs.
@@ -198,7 +203,13 @@ def test_when_every_pair_failed_there_is_nothing_to_compare(tmp_path):
     assert (summary["pairs"], summary["dropped_pairs"]) == (0, 1)
     assert summary["rates"] == [] and summary["means"] == []
     header, body = table_rows(summary)
-    assert header == ["measure", "base", "alt", "alt - base (paired 95% CI)"]
+    assert header == [
+        "measure",
+        "base",
+        "alt",
+        "alt - base (paired 95% CI)",
+        "alt: CI width paired / independent",
+    ]
     assert body == []
 
 
@@ -206,7 +217,13 @@ def test_table_rows_format_percentages_and_intervals(two_variants):
     path, tension = two_variants
     summary = summarise(path, ["base", "alt"], "base", resamples=500)
     header, rows = table_rows(summary)
-    assert header == ["measure", "base", "alt", "alt - base (paired 95% CI)"]
+    assert header == [
+        "measure",
+        "base",
+        "alt",
+        "alt - base (paired 95% CI)",
+        "alt: CI width paired / independent",
+    ]
     by_name = {row[0]: row[1:] for row in rows}
     assert list(by_name) == [
         "crisis (rate)",
@@ -221,16 +238,23 @@ def test_table_rows_format_percentages_and_intervals(two_variants):
         return f"{e:.1f}% [{lo:.1f}, {hi:.1f}]"
 
     base_rate = wilson(BOTH + BASE_ONLY, PAIRS)
+    paired = newcombe_paired(BOTH, ALT_ONLY, BASE_ONLY, NEITHER)
+    independent = newcombe_independent(BOTH + ALT_ONLY, PAIRS, BOTH + BASE_ONLY, PAIRS)
     assert by_name["crisis (rate)"] == [
         percent(base_rate),
         percent(wilson(BOTH + ALT_ONLY, PAIRS)),
-        percent(newcombe_paired(BOTH, ALT_ONLY, BASE_ONLY, NEITHER)),
+        percent(paired),
+        f"{paired.width / independent.width:.2f}",
     ]
     assert by_name["crisis (rate)"][0].startswith("40.0% [")  # 6 of 15
     assert by_name["escalation (mean)"][2] == "3.000 [3.000, 3.000]"
-    difference = measure(summary, "means", "final.tension")["alt"]["difference"]
+    entry = measure(summary, "means", "final.tension")["alt"]
+    difference, unpaired = entry["difference"], entry["unpaired"]
     assert by_name["final.tension (mean)"] == [
         f"{tension['base'].mean():.3f}",
         f"{tension['alt'].mean():.3f}",
         "{:.3f} [{:.3f}, {:.3f}]".format(*as_tuple(difference)),
+        f"{(difference['high'] - difference['low']) / (unpaired['high'] - unpaired['low']):.2f}",
     ]
+    # the tension of a pair moves together, so pairing narrows the interval a lot
+    assert float(by_name["final.tension (mean)"][3]) < 0.5

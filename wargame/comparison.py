@@ -18,6 +18,8 @@ import pyarrow.parquet as pq
 
 from wargame.analysis import (
     bootstrap_paired_mean_difference,
+    newcombe_independent,
+    normal_unpaired_mean_difference,
     paired_difference_of_rates,
     wilson,
 )
@@ -82,6 +84,10 @@ def _rates(
         entry = {"rate": _interval(wilson(int(mine.sum()), len(mine)))}
         if v != baseline:
             entry["difference"] = _interval(paired_difference_of_rates(list(mine), list(base)))
+            # what the same number of independent runs would give: the CRN saving
+            entry["unpaired"] = _interval(
+                newcombe_independent(int(mine.sum()), len(mine), int(base.sum()), len(base))
+            )
         row["by_variant"][v] = entry
     return row
 
@@ -103,6 +109,7 @@ def _means(
             entry["difference"] = _interval(
                 bootstrap_paired_mean_difference(mine, base, resamples=resamples, seed=0)
             )
+            entry["unpaired"] = _interval(normal_unpaired_mean_difference(mine, base))
         row["by_variant"][v] = entry
     return row
 
@@ -115,19 +122,32 @@ def table_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows for printing: each variant's value, then its difference to baseline."""
     variants, baseline = summary["variants"], summary["baseline"]
     others = [v for v in variants if v != baseline]
-    header = ["measure", *variants, *(f"{v} - {baseline} (paired 95% CI)" for v in others)]
+    header = [
+        "measure",
+        *variants,
+        *(f"{v} - {baseline} (paired 95% CI)" for v in others),
+        *(f"{v}: CI width paired / independent" for v in others),
+    ]
     rows = []
     for row in summary["rates"]:
         cells = [row["measure"] + " (rate)"]
         cells += [_format(row["by_variant"][v]["rate"], percent=True) for v in variants]
         cells += [_format(row["by_variant"][v]["difference"], percent=True) for v in others]
+        cells += [_width_ratio(row["by_variant"][v]) for v in others]
         rows.append(cells)
     for row in summary["means"]:
         cells = [row["measure"] + " (mean)"]
         cells += [f"{row['by_variant'][v]['mean']:.3f}" for v in variants]
         cells += [_format(row["by_variant"][v]["difference"]) for v in others]
+        cells += [_width_ratio(row["by_variant"][v]) for v in others]
         rows.append(cells)
     return header, rows
+
+
+def _width_ratio(entry: dict[str, Any]) -> str:
+    paired = entry["difference"]["high"] - entry["difference"]["low"]
+    unpaired = entry["unpaired"]["high"] - entry["unpaired"]["low"]
+    return f"{paired / unpaired:.2f}" if unpaired > 0 else "-"
 
 
 def _format(interval: dict[str, float], percent: bool = False) -> str:
