@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -40,6 +41,10 @@ BASE = "base"
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
 TRAJECTORIES = "trajectories.parquet"
+FLUSH_SECONDS = 2.0
+"""Finished chunks are written at least this often (at most this much finished work lost)."""
+ROW_GROUP_ROWS = 8_192
+"""Rows per row group of the compacted files: memory of compaction is about one group."""
 
 
 @dataclass(frozen=True)
@@ -156,19 +161,20 @@ def columns(spec: BatchSpec) -> pa.Schema:
 
 def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Table | None]:
     """Play runs [start, stop) of every variant; one row per (run, variant)."""
-    schema = columns(spec)
-    sample = design(spec)
+    schema, sample = _prepared(spec)
+    scenarios = {v: _scenario(spec, v) for v in spec.variants}
+    sampled = {v: frozenset(u.path for u in s.sampled) for v, s in scenarios.items()}
     rows: dict[str, list[Any]] = {name: [] for name in schema.names}
     steps: list[dict[str, Any]] = []
     for run in range(start, stop):
         seed = run_seed(spec.seed, run)
         values = sample.values(run) if sample is not None else {}
-        for variant in spec.variants:
-            scenario = _scenario(spec, variant)
+        for variant, scenario in scenarios.items():
             row: dict[str, Any] = {"run": run, "variant": variant, "seed": seed}
             row |= {f"in.{k}": v for k, v in values.items()}
             try:
-                model = _game(spec, scenario, seed, values)
+                inputs = {k: v for k, v in values.items() if k in sampled[variant]}
+                model = _game(spec, scenario, seed, inputs if values else None)
                 while model.running:
                     model.step()
                     if spec.trajectories:
@@ -184,7 +190,9 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
     return table, (pa.Table.from_pylist(steps) if spec.trajectories and steps else None)
 
 
-def _game(spec: BatchSpec, scenario: Scenario, seed: int, values: dict[str, float]) -> WargameModel:
+def _game(
+    spec: BatchSpec, scenario: Scenario, seed: int, inputs: dict[str, float] | None
+) -> WargameModel:
     if spec.from_state is not None:
         # Play on to the scenario's last turn (restore stops at a terminal outcome).
         model = WargameModel.restore(
@@ -195,9 +203,19 @@ def _game(spec: BatchSpec, scenario: Scenario, seed: int, values: dict[str, floa
             any_variant=True,
         )
         return model.reseed(seed)
-    sampled = {u.path for u in scenario.sampled}
-    inputs = {k: v for k, v in values.items() if k in sampled} if values else None
     return WargameModel(scenario, seed=seed, record=False, inputs=inputs)
+
+
+_PREPARED: dict[str, tuple[pa.Schema, Design | PointDesign | None]] = {}
+
+
+def _prepared(spec: BatchSpec) -> tuple[pa.Schema, Design | PointDesign | None]:
+    """The batch's columns and design, built once per worker process (not per chunk)."""
+    key = json.dumps(spec.fingerprint(), sort_keys=True)
+    if key not in _PREPARED:
+        _PREPARED.clear()
+        _PREPARED[key] = (columns(spec), design(spec))
+    return _PREPARED[key]
 
 
 def _summary_row(summary: dict[str, Any]) -> dict[str, Any]:
@@ -233,9 +251,59 @@ def chunks(spec: BatchSpec) -> list[tuple[int, int]]:
     return [(s, min(s + size, spec.runs)) for s in range(0, spec.runs, size)]
 
 
-def part_path(out: Path, start: int, kind: str = "runs") -> Path:
-    """Where the finished chunk starting at `start` is kept until compaction."""
-    return out / "parts" / f"{kind}-{start:012d}.parquet"
+def part_path(out: Path, number: int, kind: str = "runs") -> Path:
+    """Where part `number` (some finished chunks) is kept until compaction."""
+    return out / "parts" / f"{kind}-{number:012d}.parquet"
+
+
+def _part_number(path: Path) -> int:
+    return int(path.stem.rpartition("-")[2])
+
+
+def done_runs(out: Path) -> set[int]:
+    """Runs already written to parts (a chunk's rows are always written together)."""
+    runs: set[int] = set()
+    for part in (out / "parts").glob("runs-*.parquet"):
+        runs.update(pq.read_table(part, columns=["run"])["run"].to_pylist())
+    return runs
+
+
+class PartWriter:
+    """Buffers finished chunks and writes them as one part every few seconds.
+
+    A part per chunk would make thousands of small files (slow to compact); holding more
+    than FLUSH_SECONDS of results would put more finished work at risk. Trajectory rows go
+    to a part of the same number, written first; a trajectory part without its runs part
+    (a kill in between) is deleted on resume, since those chunks are played again.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        numbers = [_part_number(p) for p in (out / "parts").glob("*-*.parquet")]
+        self.number = max(numbers, default=-1) + 1
+        self.runs: list[pa.Table] = []
+        self.steps: list[pa.Table] = []
+        self.last = time.monotonic()
+
+    def add(self, table: pa.Table, steps: pa.Table | None) -> None:
+        """Keep a finished chunk; write the buffer if it is old or large enough."""
+        self.runs.append(table)
+        if steps is not None:
+            self.steps.append(steps)
+        rows = sum(t.num_rows for t in self.runs)
+        if rows >= ROW_GROUP_ROWS or time.monotonic() - self.last >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is buffered, atomically."""
+        if self.runs:
+            if self.steps:
+                write_table_atomic(
+                    pa.concat_tables(self.steps), part_path(self.out, self.number, "steps")
+                )
+            write_table_atomic(pa.concat_tables(self.runs), part_path(self.out, self.number))
+            self.number += 1
+        self.runs, self.steps, self.last = [], [], time.monotonic()
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> None:
@@ -303,7 +371,12 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple
     )
     if (out / RUNS).exists():
         return []
-    return [c for c in chunks(spec) if not part_path(out, c[0]).exists()]
+    runs_parts = {_part_number(p) for p in (out / "parts").glob("runs-*.parquet")}
+    for orphan in (out / "parts").glob("steps-*.parquet"):
+        if _part_number(orphan) not in runs_parts:
+            orphan.unlink()
+    done = done_runs(out)
+    return [c for c in chunks(spec) if c[0] not in done]
 
 
 def execute(
@@ -321,21 +394,36 @@ def execute(
     if on_progress:
         on_progress(progress)
 
+    writer = PartWriter(out)
+
     def finished(start: int, result: tuple[pa.Table, pa.Table | None]) -> None:
         table, steps = result
-        if steps is not None:
-            write_table_atomic(steps, part_path(out, start, "steps"))
-        write_table_atomic(table, part_path(out, start))
+        writer.add(table, steps)
         for row in table.filter(pc.is_valid(table["error"])).to_pylist():
             progress.failed.append((row["run"], row["variant"], row["seed"], row["error"]))
         progress.done += table.num_rows
         if on_progress:
             on_progress(progress)
 
+    try:
+        _dispatch(spec, todo, workers, client, finished)
+    finally:
+        writer.flush()  # also on Ctrl-C: what has finished is kept
+    return progress
+
+
+def _dispatch(
+    spec: BatchSpec,
+    todo: Sequence[tuple[int, int]],
+    workers: int,
+    client: Any,
+    finished: Callable[[int, tuple[pa.Table, pa.Table | None]], None],
+) -> None:
+    """Play the chunks here, in local worker processes, or on a Dask cluster."""
     if client is None and workers <= 1:
         for start, stop in todo:
             finished(start, play_chunk(spec, start, stop))
-        return progress
+        return
     if client is not None:
         from distributed import wait as dask_wait
 
@@ -347,7 +435,7 @@ def execute(
             finished,
             limit=2 * max(1, sum(client.nthreads().values())),
         )
-        return progress
+        return
     context = multiprocessing.get_context("spawn")
     # Workers ignore Ctrl-C: the main process stops them and keeps what has finished.
     with ProcessPoolExecutor(
@@ -363,7 +451,6 @@ def execute(
             finished,
             limit=2 * workers,
         )
-    return progress
 
 
 def _bounded(
@@ -389,7 +476,12 @@ def _bounded(
 
 
 def compact(out: Path) -> None:
-    """Merge the chunk files into runs.parquet (and trajectories.parquet), streaming."""
+    """Merge the parts into runs.parquet (and trajectories.parquet) in run order, streaming.
+
+    Parts hold chunks in the order they finished; blocks of consecutive runs are copied out
+    in run order, a few parts cached at a time, so the result is the same whichever way the
+    work was spread, and memory is about a row group, not the batch.
+    """
     for kind, target in (("runs", RUNS), ("steps", TRAJECTORIES)):
         parts = sorted((out / "parts").glob(f"{kind}-*.parquet"))
         if not parts:
@@ -402,12 +494,24 @@ def compact(out: Path) -> None:
             continue
         temp = out / f".{target}.tmp"
         writer = None
+        buffered: list[pa.Table] = []
+        cache: dict[int, pa.Table] = {}
+        blocks = _run_blocks(parts)
         try:
-            for part in parts:
-                table = pq.read_table(part)
-                if writer is None:
-                    writer = pq.ParquetWriter(temp, table.schema)
-                writer.write_table(table)
+            for n, (_, index, offset, length) in enumerate(blocks):
+                if index not in cache:
+                    if len(cache) >= 4:
+                        del cache[next(iter(cache))]
+                    cache[index] = pq.ParquetFile(parts[index]).read()
+                buffered.append(cache[index].slice(offset, length))
+                if sum(t.num_rows for t in buffered) >= ROW_GROUP_ROWS or n == len(blocks) - 1:
+                    # One row group per ~8k rows: a row group per part would make the footer
+                    # (and the writer's memory) grow with the number of chunks.
+                    merged = pa.concat_tables(buffered)
+                    buffered = []
+                    if writer is None:
+                        writer = pq.ParquetWriter(temp, merged.schema)
+                    writer.write_table(merged, row_group_size=len(merged))
             assert writer is not None
             writer.close()
             writer = None
@@ -418,6 +522,19 @@ def compact(out: Path) -> None:
             temp.unlink(missing_ok=True)
         for part in parts:
             part.unlink()
+
+
+def _run_blocks(parts: Sequence[Path]) -> list[tuple[int, int, int, int]]:
+    """(first run, part index, offset, rows) of each block of consecutive runs, in run order."""
+    blocks = []
+    for index, part in enumerate(parts):
+        runs = pq.read_table(part, columns=["run"])["run"].to_numpy()
+        steps = np.diff(runs)
+        breaks = np.flatnonzero((steps < 0) | (steps > 1)) + 1
+        starts = [0, *breaks.tolist()]
+        ends = [*breaks.tolist(), len(runs)]
+        blocks += [(int(runs[s]), index, s, e - s) for s, e in zip(starts, ends, strict=True)]
+    return sorted(blocks)
 
 
 @dataclass(frozen=True)
