@@ -175,13 +175,14 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
             try:
                 inputs = {k: v for k, v in values.items() if k in sampled[variant]}
                 model = _game(spec, scenario, seed, inputs if values else None)
-                while model.running:
-                    model.step()
-                    if spec.trajectories:
-                        steps.append(_step_row(run, variant, model))
-                summary = model.summary()
-                model.release()
-                row |= _summary_row(summary)
+                try:
+                    while model.running:
+                        model.step()
+                        if spec.trajectories:
+                            steps.append(_step_row(run, variant, model))
+                    row |= _summary_row(model.summary())
+                finally:
+                    model.release()  # a failed game too: mesa 3.3 would keep it alive
             except Exception as error:  # one failed game must not lose the others
                 row["error"] = f"{type(error).__name__}: {error}"
             for name in schema.names:
@@ -420,7 +421,7 @@ def _dispatch(
     finished: Callable[[int, tuple[pa.Table, pa.Table | None]], None],
 ) -> None:
     """Play the chunks here, in local worker processes, or on a Dask cluster."""
-    if client is None and workers <= 1:
+    if client is None and (workers <= 1 or len(todo) <= 1):  # no pool for a single chunk
         for start, stop in todo:
             finished(start, play_chunk(spec, start, stop))
         return
@@ -515,6 +516,8 @@ def compact(out: Path) -> None:
             assert writer is not None
             writer.close()
             writer = None
+            with open(temp, "rb") as handle:
+                os.fsync(handle.fileno())  # durable before the parts it replaces are removed
             os.replace(temp, out / target)
         finally:
             if writer is not None:

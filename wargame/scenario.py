@@ -69,7 +69,10 @@ class Scenario:
     @property
     def sampled(self) -> tuple[Uncertainty, ...]:
         """The uncertain numbers a batch samples: all assumption ranges but the fixed ones."""
-        return tuple(u for u in self.uncertainties if u.path not in self.fixed)
+        if "sampled" not in self.cache:
+            self.cache["sampled"] = tuple(u for u in self.uncertainties if u.path not in self.fixed)
+        sampled: tuple[Uncertainty, ...] = self.cache["sampled"]
+        return sampled
 
     def sampling_program(self) -> Program:
         """The program with every sampled number as a per-run input (compiled once)."""
