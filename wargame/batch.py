@@ -164,7 +164,7 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
     schema, sample = _prepared(spec)
     scenarios = {v: _scenario(spec, v) for v in spec.variants}
     sampled = {v: frozenset(u.path for u in s.sampled) for v, s in scenarios.items()}
-    rows: dict[str, list[Any]] = {name: [] for name in schema.names}
+    rows: list[dict[str, Any]] = []
     steps: list[dict[str, Any]] = []
     for run in range(start, stop):
         seed = run_seed(spec.seed, run)
@@ -185,9 +185,11 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
                     model.release()  # a failed game too: mesa 3.3 would keep it alive
             except Exception as error:  # one failed game must not lose the others
                 row["error"] = f"{type(error).__name__}: {error}"
-            for name in schema.names:
-                rows[name].append(row.get(name, 0 if name.startswith("count.") else None))
-    table = pa.table(rows, schema=schema)
+            rows.append(row)
+    table = pa.Table.from_pylist(rows, schema=schema)
+    for i, name in enumerate(schema.names):
+        if name.startswith("count."):  # an action never taken has no count: 0, not missing
+            table = table.set_column(i, schema.field(i), pc.fill_null(table.column(i), 0))
     return table, (pa.Table.from_pylist(steps) if spec.trajectories and steps else None)
 
 
