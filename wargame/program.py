@@ -13,7 +13,6 @@ from typing import Any
 
 from wargame.expr import Call, ExprError, Getter, Name, Node, Num, calls, compile_node, names, parse
 from wargame.schema import (
-    CATEGORIES,
     RELATION_FIELDS,
     TARGET_RE,
     Action,
@@ -443,7 +442,7 @@ class Compiler:
         weights = {k: number(v) for k, v in self.spec.categories.items()}
         escalation = number(spec.escalation) if spec.escalation is not None else None
         if escalation is None:
-            escalation = weights.get(spec.category, float(CATEGORIES.index(spec.category)))
+            escalation = weights[spec.category]  # the loader made sure it is given
         observers: frozenset[str] | None = None
         if spec.observed_by == "target":
             observers = frozenset([me, *spec.targets])

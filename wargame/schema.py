@@ -20,14 +20,6 @@ ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
 Expression = Annotated[str, Field(min_length=1, max_length=2000)]
 
-CATEGORIES = (
-    "de_escalation",
-    "status_quo",
-    "posturing",
-    "non_violent_escalation",
-    "violent_escalation",
-    "nuclear",
-)
 Category = Literal[
     "de_escalation",
     "status_quo",
