@@ -73,7 +73,10 @@ class Decision:
             if scored is None or not scored.terms:
                 parts.append(f"{action.label} ({self.controller})")
                 continue
-            reasons = sorted(scored.terms.items(), key=lambda kv: -abs(kv[1]))[:2]
+            # largest first; ties (to 1e-9) by name, so the sentence never depends on the
+            # order the terms were summed in
+            reasons = sorted(scored.terms.items(), key=lambda kv: (-round(abs(kv[1]), 9), kv[0]))
+            reasons = reasons[:2]
             why = " and ".join(f"{name} {value:+.2f}" for name, value in reasons)
             parts.append(f"{action.label} (p={scored.probability:.2f}; mainly {why})")
         suffix = f" [{self.note}]" if self.note else ""
