@@ -7,7 +7,8 @@
 The shipped scenario (12 monthly turns), summary mode. Every throughput figure plays the same
 games: run i plays seed `run_seed(seed, i)` of every variant, with `sample="none"` (nothing
 drawn from the scenario's uncertain ranges), so the plain loop, the runner and mesa.batch_run
-do identical work; the benchmark checks that they return identical results. A second line
+do identical work; the benchmark checks that they return identical results (each timing
+includes collecting (seed, variant) -> (turns, escalation) for that check). A second line
 repeats the plain loop and the runner with `sample="lhs"` (the runner's default: each run also
 gets its own values of the scenario's uncertain numbers).
 
@@ -191,7 +192,9 @@ def children_cpu() -> float:
 
 
 def timed(fn: Callable[[], Games], memory: bool = False) -> dict[str, Any]:
-    """Wall and CPU seconds (this process) of `fn`, what it returned, and the tree's peak RSS."""
+    """Wall seconds of `fn`, CPU seconds of this process and of its finished children, what
+    `fn` returned and (if `memory`) the peak summed RSS of this process and its descendants.
+    """
     sampler = TreeRss(os.getpid()) if memory else None
     if sampler is not None:
         sampler.start()
@@ -378,7 +381,10 @@ def throughput(args: argparse.Namespace, sample: str, tmp: Path, startup: float)
             todo.append(
                 (released, lambda: through_mesa(path, variants, runs, seed, w, True), False)
             )
-    print(f"sample={sample!r}: {runs} runs x {len(variants)} variant(s) = {games} games; {load()}")
+    print(
+        f"sample={sample!r}: {runs} runs x {len(variants)} variant(s) = {games} games "
+        f"(runs/s counts games); {load()}"
+    )
     line: dict[str, Any] = {"sample": sample, "games": games, "load_before": os.getloadavg()}
     paths: dict[str, dict[str, Any]] = {}
     reference: Games | None = None
@@ -406,11 +412,15 @@ def throughput(args: argparse.Namespace, sample: str, tmp: Path, startup: float)
         )
     line["ratio_workers"] = parallel = rate[many] / rate[one]
     line["ratio_runner_1_over_plain"] = overhead = rate[one] / rate[plain]
-    steady = games / max(1e-9, paths[many]["wall_s"] - startup) / rate[one]
+    # The W-worker ratio with the separately measured pool start-up taken out (an estimate;
+    # meaningless when start-up is most of the wall time, as in tiny batches).
+    work = paths[many]["wall_s"] - startup
+    steady = games / work / rate[one] if work > 0.5 * paths[many]["wall_s"] else None
     line["ratio_workers_without_startup"] = steady
+    without = "n/a" if steady is None else f"{steady:.2f}"
     print(
         f"  ratio runner {w} workers / 1 worker: {parallel:5.2f} ({verdict(parallel, 1.7)}); "
-        f"{steady:.2f} without the {startup:.1f} s start-up"
+        f"{without} without the {startup:.1f} s start-up"
     )
     print(f"  ratio runner 1 worker / plain loop: {overhead:5.2f} ({verdict(overhead, 0.9)})")
     if kept in rate:
