@@ -687,3 +687,53 @@ def test_progress_reports_every_game(tmp_path):
         on_progress=report,
     )
     assert seen == [(0, 10), (4, 10), (8, 10), (10, 10)]
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The pool's worker processes among `pid`'s children (not its resource tracker)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    workers = []
+    for child in map(int, children):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        except FileNotFoundError:
+            continue
+        if b"spawn_main" in command and b"resource_tracker" not in command:
+            workers.append(child)
+    return workers
+
+
+@slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_worker_killed_mid_batch_is_replaced_and_the_batch_completes(tmp_path):
+    runs, variants = 3000, ("weak", "strong")
+    args = ["batch", str(TUTORIAL), "--runs", str(runs), "--variants", ",".join(variants),
+            "--chunk-size", "4", "--seed", "5", "--workers", "2"]  # fmt: skip
+    out = tmp_path / "out"
+    with open(tmp_path / "stderr", "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wargame", *args, "--out", str(out)],
+            cwd=tmp_path,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not list((out / "parts").glob("runs-*.parquet")) or not worker_pids(process.pid):
+            assert process.poll() is None, (tmp_path / "stderr").read_text()
+            assert time.monotonic() < deadline, "no part file within 60 s"
+            time.sleep(0.005)
+        assert process.poll() is None, "the batch finished before a worker could be killed"
+        os.kill(worker_pids(process.pid)[0], signal.SIGKILL)
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, (tmp_path / "stderr").read_text()
+    reference = tmp_path / "reference"
+    batch.run(TUTORIAL, variants=variants, runs=runs, seed=5, chunk_size=4, out=reference)
+    frame = runs_table(out)
+    assert_complete(frame, runs, variants)
+    pd.testing.assert_frame_equal(frame, runs_table(reference), check_exact=True)

@@ -19,6 +19,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wargame import __version__
-from wargame.errors import WargameError
+from wargame.errors import RunError, WargameError
 from wargame.model import WargameModel
 from wargame.outputs import read_json, write_json
 from wargame.rng import derive_seed
@@ -41,6 +42,8 @@ BASE = "base"
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
 TRAJECTORIES = "trajectories.parquet"
+POOL_RESTARTS = 3
+"""How often a pool whose worker died is replaced before the batch gives up (resumable)."""
 FLUSH_SECONDS = 2.0
 """Finished chunks are written at least this often (at most this much finished work lost)."""
 ROW_GROUP_ROWS = 8_192
@@ -439,21 +442,39 @@ def _dispatch(
             limit=2 * max(1, sum(client.nthreads().values())),
         )
         return
+    done: set[int] = set()
+
+    def record(start: int, result: tuple[pa.Table, pa.Table | None]) -> None:
+        finished(start, result)
+        done.add(start)
+
     context = multiprocessing.get_context("spawn")
-    # Workers ignore Ctrl-C: the main process stops them and keeps what has finished.
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=signal.signal,
-        initargs=(signal.SIGINT, signal.SIG_IGN),
-    ) as pool:
-        _bounded(
-            todo,
-            lambda s, e: pool.submit(play_chunk, spec, s, e),
-            lambda futures: wait(futures, return_when=FIRST_COMPLETED).done,
-            finished,
-            limit=2 * workers,
-        )
+    for attempt in range(1 + POOL_RESTARTS):
+        left = [c for c in todo if c[0] not in done]
+        # Workers ignore Ctrl-C: the main process stops them and keeps what has finished.
+        try:
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=signal.signal,
+                initargs=(signal.SIGINT, signal.SIG_IGN),
+            ) as pool:
+                _bounded(
+                    left,
+                    lambda s, e: pool.submit(play_chunk, spec, s, e),
+                    lambda futures: wait(futures, return_when=FIRST_COMPLETED).done,
+                    record,
+                    limit=2 * workers,
+                )
+            return
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory, crashed): finished chunks are kept; the
+            # ones in flight are played again by a new pool.
+            if attempt == POOL_RESTARTS:
+                raise RunError(
+                    f"worker processes died {POOL_RESTARTS + 1} times; the finished runs are "
+                    "kept: run the same command with --resume to finish the batch"
+                ) from None
 
 
 def _bounded(

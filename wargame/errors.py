@@ -41,6 +41,12 @@ class WargameError(Exception):
     exit_code: int = 2
 
 
+class RunError(WargameError):
+    """The input was fine but the work could not be finished (exit 1)."""
+
+    exit_code = 1
+
+
 class InputError(WargameError):
     """One or more problems in an input file; all are reported at once."""
 
