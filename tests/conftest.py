@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -175,6 +177,24 @@ def tiny() -> Callable[..., Scenario]:
 def scripted(**controllers: str) -> dict[str, Any]:
     """Actor sections that put actors under doctrines: scripted(P='p_always')."""
     return {aid: {"controller": f"script:{doctrine}"} for aid, doctrine in controllers.items()}
+
+
+CLI_ENV = {**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
+
+
+def run_cli(*args: str | Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python -m wargame ...` in cwd, through the real entry point; never a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "wargame", *map(str, args)],
+        cwd=cwd,
+        env=CLI_ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    return result
 
 
 def play(scenario: Scenario, seed: int = 0, turns: int | None = None) -> WargameModel:

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import SCENARIOS, tiny_data
+from conftest import CLI_ENV, SCENARIOS, run_cli, tiny_data
 
 import wargame
 from wargame import batch
@@ -38,23 +38,13 @@ from wargame.scenario import load_scenario
 TUTORIAL = SCENARIOS / "tutorial.yaml"
 slow = pytest.mark.slow
 Result = subprocess.CompletedProcess[str]
-ENV = {**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
+ENV = CLI_ENV
 
 
 # -- helpers ----------------------------------------------------------------------------------
 def cli(*args: str | Path, cwd: Path, timeout: float = 120) -> Result:
     """`python -m wargame ...` in cwd; never a traceback, whatever the exit code."""
-    result = subprocess.run(
-        [sys.executable, "-m", "wargame", *map(str, args)],
-        cwd=cwd,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    return result
+    return run_cli(*args, cwd=cwd, timeout=timeout)
 
 
 def runs_table(out: Path) -> pd.DataFrame:

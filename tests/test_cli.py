@@ -8,15 +8,13 @@ the key words, and never a Python traceback.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SCENARIOS, tiny_data
+from conftest import SCENARIOS, run_cli, tiny_data
 
 TUTORIAL = str(SCENARIOS / "tutorial.yaml")
 
@@ -27,20 +25,9 @@ slow = pytest.mark.slow  # plays a game: imports mesa, about 1 s a run
 @pytest.fixture
 def wargame(tmp_path: Path) -> Callable[..., Result]:
     """Run the CLI in tmp_path; fail the test if anything it prints is a traceback."""
-    env = {**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
 
     def run(*args: str | Path) -> Result:
-        result = subprocess.run(
-            [sys.executable, "-m", "wargame", *map(str, args)],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
+        return run_cli(*args, cwd=tmp_path)
 
     return run
 
