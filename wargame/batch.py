@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -248,7 +248,6 @@ class Progress:
 
     done: int = 0
     total: int = 0
-    failed: list[tuple[int, str, int, str]] = field(default_factory=list)
 
 
 def chunks(spec: BatchSpec) -> list[tuple[int, int]]:
@@ -405,8 +404,6 @@ def execute(
     def finished(start: int, result: tuple[pa.Table, pa.Table | None]) -> None:
         table, steps = result
         writer.add(table, steps)
-        for row in table.filter(pc.is_valid(table["error"])).to_pylist():
-            progress.failed.append((row["run"], row["variant"], row["seed"], row["error"]))
         progress.done += table.num_rows
         if on_progress:
             on_progress(progress)
