@@ -356,3 +356,19 @@ def test_a_human_controlled_actor_with_no_moves_fails_the_run_with_exit_1(wargam
     assert result.returncode == 1
     assert "no moves entered for G, which a human controls" in result.stderr
     assert "Final" not in result.stdout
+
+
+def test_a_sensitivity_for_an_unknown_outcome_fails_before_playing_anything(wargame, tmp_path):
+    result = wargame(
+        "sensitivity", SCENARIOS / "tutorial.yaml", "--outcome", "nope",
+        "--include", "parameters.step", "--out", tmp_path / "sobol",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "unknown outcome 'nope'; outcomes: new_normal_set_in, crisis" in result.stderr
+    assert not (tmp_path / "sobol").exists()
+
+
+def test_a_refused_batch_prints_no_progress_bar(wargame, tmp_path):
+    result = wargame("batch", SCENARIOS / "tutorial.yaml", "--runs", "0", "--out", tmp_path / "b")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: runs must be at least 1, got 0"

@@ -182,7 +182,7 @@ def batch(
 
     state = None if from_state is None else read_json(from_state, what="saved game state")
     names = [v.strip() for v in variants.split(",") if v.strip()]
-    with Progress(
+    bar = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} games"),
@@ -191,12 +191,16 @@ def batch(
         TimeRemainingColumn(),
         console=err,
         transient=False,
-    ) as bar:
-        task = bar.add_task("batch", total=None)
+    )
+    task = bar.add_task("batch", total=None)
 
-        def show(progress: batches.Progress) -> None:
-            bar.update(task, completed=progress.done, total=progress.total)
+    def show(progress: batches.Progress) -> None:
+        # the bar appears once the arguments have been checked and the work begins
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=progress.done, total=progress.total)
 
+    try:
         result = batches.run(
             file,
             variants=names,
@@ -215,6 +219,9 @@ def batch(
             from_state=state,
             on_progress=show,
         )
+    finally:
+        if bar.live.is_started:
+            bar.stop()
     summary = result.summary()
     header, rows = table_rows(summary)
     table = Table(title=f"{runs} runs per variant; {summary['pairs']} complete pairs")

@@ -56,6 +56,17 @@ def sobol(
     from SALib.sample import sobol as sample
 
     loaded = load_scenario(scenario, variant=None if variant == batch.BASE else variant)
+    outcomes = [o[0] for o in loaded.program.outcomes]
+    if (
+        outcome not in outcomes
+        and not outcome.startswith(("count.", "final."))
+        and outcome
+        not in (
+            "turns",
+            "escalation",
+        )
+    ):
+        raise WargameError(f"unknown outcome '{outcome}'; outcomes: {', '.join(outcomes)}")
     chosen = [u for u in loaded.sampled if any(fnmatch.fnmatch(u.path, p) for p in include)]
     if not chosen:
         raise WargameError(
