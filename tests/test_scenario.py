@@ -704,7 +704,8 @@ def test_a_variant_set_path_that_does_not_exist_is_located_at_the_variant_key():
         variant="strong",
     )
     assert problem.where == "variants.strong.set.parameters.strenght"
-    load(text)  # the base scenario does not use the variant, so it still loads
+    # a reference to nothing is an error of the file, also where the variant is not played
+    assert expect(text, "parameters.strenght", "no 'strenght' in path").where == problem.where
 
 
 def test_a_variant_set_value_that_breaks_the_schema_names_the_variant():

@@ -376,7 +376,25 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
             on = action.ballot.on
             need("action", on, actions, ("actions", aid, "ballot", "on"))
             proposal = actions.get(on)
-            if proposal is not None and (
+            if action.consent is not None:
+                problems.append(
+                    located.problem(
+                        ("actions", aid, "consent"),
+                        f"'{aid}' is a ballot, and a ballot cannot itself be put to a vote "
+                        "(votes on votes would form a cycle)",
+                        "remove its consent: section",
+                    )
+                )
+            if proposal is not None and proposal.ballot is not None:
+                problems.append(
+                    located.problem(
+                        ("actions", aid, "ballot", "on"),
+                        f"'{aid}' is a ballot on '{on}', which is itself a ballot "
+                        "(votes on votes would form a cycle)",
+                        "put ballots on proposals only: actions with a consent: section",
+                    )
+                )
+            elif proposal is not None and (
                 proposal.consent is None or action.actor not in proposal.consent.voters
             ):
                 problems.append(
@@ -445,6 +463,11 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
             need("action", put, actions, ("doctrines", did, "ballots", put))
             need("action", ballot, actions, ("doctrines", did, "ballots", put))
     for vid, variant in spec.variants.items():
+        for path in variant.set:
+            try:
+                _locate(located, located.data, path, ("variants", vid, "set", path))
+            except InputError as error:
+                problems.extend(error.problems)
         for a, controller in variant.controllers.items():
             need("actor", a, actors, ("variants", vid, "controllers", a))
             script = controller.split(":", 1)[1] if controller.startswith("script:") else None
@@ -650,10 +673,22 @@ def _set_path(
     located: Located, data: Any, dotted: str, value: Any, origin: DataPath | None
 ) -> None:
     """Set a value by dotted path; a Quantity or parameter mapping gets its `value` replaced."""
+    node, key = _locate(located, data, dotted, origin)
+    target = node[key]
+    if isinstance(target, dict) and "value" in target and not isinstance(value, dict):
+        target["value"] = value
+    else:
+        node[key] = value
+
+
+def _locate(
+    located: Located, data: Any, dotted: str, origin: DataPath | None
+) -> tuple[Any, str | int]:
+    """The container and key a dotted path names (a key may itself hold dots); or an error."""
     parts = dotted.split(".")
     node = data
     i = 0
-    while i < len(parts):
+    while True:
         if isinstance(node, list):
             if not parts[i].isdigit() or int(parts[i]) >= len(node):
                 _bad_path(located, dotted, parts[i], [str(n) for n in range(len(node))], origin)
@@ -669,12 +704,7 @@ def _set_path(
         else:
             _bad_path(located, dotted, parts[i], [], origin)
         if i + step == len(parts):
-            target = node[key]
-            if isinstance(target, dict) and "value" in target and not isinstance(value, dict):
-                target["value"] = value
-            else:
-                node[key] = value
-            return
+            return node, key
         node = node[key]
         i += step
 

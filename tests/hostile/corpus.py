@@ -1,0 +1,328 @@
+"""Hostile scenario files: each a file's bytes (or a non-file) and what the error must say.
+
+`python tests/hostile/corpus.py` plays every case through `wargame validate` under the
+limits of harness.py and prints how each ended (the figures of the issue's closing note).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for conftest when run directly
+from conftest import tiny_data
+
+NAME = "hostile.yaml"
+MiB = 2**20
+
+
+@dataclass(frozen=True)
+class Case:
+    """A hostile input: `make(folder)` puts it at folder/NAME; the error must say `says`."""
+
+    id: str
+    make: Callable[[Path], Path]
+    says: tuple[str, ...] = ()
+    located: bool = False  # the message must give line and column
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def text(content: str | bytes) -> Callable[[Path], Path]:
+    """A case whose file holds exactly these bytes."""
+
+    def make(folder: Path) -> Path:
+        path = folder / NAME
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        return path
+
+    return make
+
+
+def tiny(**sections: Any) -> Callable[[Path], Path]:
+    """The tiny test scenario with some sections changed (deep-merged)."""
+    return text(yaml.safe_dump(tiny_data(**sections), sort_keys=False))
+
+
+def tiny_edited(edit: Callable[[dict[str, Any]], None]) -> Callable[[Path], Path]:
+    """The tiny test scenario after an in-place edit of its data."""
+    data = tiny_data()
+    edit(data)
+    return text(yaml.safe_dump(data, sort_keys=False))
+
+
+def tiny_text(old: str, new: str) -> Callable[[Path], Path]:
+    """The tiny scenario's YAML text with one piece replaced (for what YAML cannot express)."""
+    source = yaml.safe_dump(tiny_data(), sort_keys=False)
+    assert old in source, old
+    return text(source.replace(old, new, 1))
+
+
+def special(kind: str) -> Callable[[Path], Path]:
+    """A path that is not a regular file: a directory, nothing, a FIFO, a device."""
+
+    def make(folder: Path) -> Path:
+        path = folder / NAME
+        if kind == "directory":
+            path.mkdir()
+        elif kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "device":
+            path.symlink_to("/dev/zero")
+        return path
+
+    return make
+
+
+def _bomb() -> str:
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        lines.append(f"{chr(97 + i)}: &{chr(97 + i)} [{', '.join(['*' + chr(96 + i)] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        node = data
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+
+    return edit
+
+
+def _drop(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        node = data
+        for part in path[:-1]:
+            node = node[part]
+        del node[path[-1]]
+
+    return edit
+
+
+SCENARIO_CASES: list[Case] = [
+    # --- not a file at all
+    Case("missing path", special("missing"), ("no such file",)),
+    Case("directory", special("directory"), ("directory",)),
+    Case("fifo", special("fifo"), ("not a regular file",)),
+    Case("device", special("device"), ("not a regular file",)),
+    # --- bytes that are not a YAML document
+    Case("empty file", text(""), ("empty",)),
+    Case("only a comment", text("# nothing here\n"), ("empty",)),
+    Case("non-UTF-8 bytes", text(b"scenario:\n  id: caf\xe9\n"), ("UTF-8",)),
+    Case(
+        "binary (PNG header)",
+        text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))),
+        ("binary file",),
+    ),
+    Case("binary (NUL bytes)", text(b"\x00" * 4096), ("binary file",)),
+    Case("UTF-16 with BOM", text("scenario: {id: x}\n".encode("utf-16")), ("UTF-16",)),
+    Case(
+        "invalid YAML (unclosed bracket)",
+        text("actors: [US, JP\nactions: {}\n"),
+        ("did not find expected",),
+        located=True,
+    ),
+    Case(
+        "invalid YAML (bad indentation)",
+        text("scenario:\n  id: x\n title: y\n"),
+        ("indentation",),
+        located=True,
+    ),
+    Case("tab indentation", text("scenario:\n\tid: x\n"), ("tab",), located=True),
+    Case("multiple documents", text("a: 1\n---\nb: 2\n"), ("one YAML document",), located=True),
+    # --- YAML that would build objects or blow up
+    Case(
+        "python object tag",
+        text('scenario: !!python/object/apply:os.system ["touch pwned"]\n'),
+        ("tag",),
+        located=True,
+    ),
+    Case("python name tag", text("x: !!python/name:os.system ''\n"), ("tag",), located=True),
+    Case("custom local tag", text("x: !evil 1\n"), ("tag",), located=True),
+    Case("alias bomb (billion laughs)", text(_bomb()), ("alias",), located=True),
+    Case("deep nesting (flow)", text("x: " + "[" * 100_000 + "]" * 100_000 + "\n"), ("nesting",)),
+    Case(
+        "deep nesting (block)",
+        text("".join(f"{'  ' * i}k{i}:\n" for i in range(200)) + "  " * 200 + "v: 1\n"),
+        ("nesting",),
+    ),
+    Case("over the size limit", text("# " + "x" * (3 * MiB) + "\n"), ("2 MiB",)),
+    Case("a key of 1 MiB", text("k" * MiB + ": 1\n"), ("mapping",)),
+    Case("a huge integer", text("x: 1" + "0" * 5000 + "\n"), ("too long",), located=True),
+    Case(
+        "a sexagesimal number",
+        text("x: " + ":".join(["59"] * 3000) + "\n"),
+        ("too long",),
+        located=True,
+    ),
+    # --- wrong top-level types
+    Case("top level is a list", text("- scenario\n- actors\n"), ("mapping",), located=True),
+    Case("top level is a string", text("just words\n"), ("mapping",), located=True),
+    Case("top level is null", text("~\n"), ("empty",), located=False),
+    Case("top level is a number", text("42\n"), ("mapping",), located=True),
+    # --- duplicate keys
+    Case("duplicate top-level key", tiny_text("actors:", "actors: {}\nactors:"), ("duplicate",)),
+    Case(
+        "duplicate actor id", tiny_text("  G:\n", "  P:\n    name: again\n  G:\n"), ("duplicate",)
+    ),
+    # --- unknown or misspelled fields
+    Case("misspelled section", tiny_text("actions:", "actons:"), ("Did you mean 'actions'",)),
+    Case(
+        "misspelled actor field",
+        tiny_text("rationality: 5", "rationalty: 5"),
+        ("Did you mean 'rationality'",),
+        located=True,
+    ),
+    Case(
+        "misspelled effect op",
+        tiny_text("add: 0.05", "ad: 0.05"),
+        ("Did you mean 'add'",),
+        located=True,
+    ),
+    Case("unknown field", tiny_text("label: Wait", "label: Wait\n    colour: red"), ("colour",)),
+    # --- wrong types and out-of-range numbers
+    Case(
+        "probability above 1",
+        tiny_edited(_set(("actions", "p_test", "branches", 0, "probability"), 1.5)),
+        ("[0, 1]",),
+        located=True,
+    ),
+    Case(
+        "negative probability",
+        tiny_edited(_set(("actions", "p_test", "branches", 0, "probability"), -0.1)),
+        ("[0, 1]",),
+        located=True,
+    ),
+    Case(
+        "branch probabilities over 1 in total",
+        tiny_edited(_set(("actions", "p_test", "branches", 1, "probability"), 0.6)),
+        ("more than 1",),
+    ),
+    Case("negative turns", tiny(scenario={"turns": -3}), ("turns",), located=True),
+    Case("zero turns", tiny(scenario={"turns": 0}), ("turns",), located=True),
+    Case("negative cooldown", tiny(actions={"a_wait": {"cooldown": -1}}), ("cooldown",)),
+    Case("negative budget count", tiny(actors={"P": {"budget": {"count": -2}}}), ("count",)),
+    Case(
+        "negative delay",
+        tiny(actions={"g_delayed": {"effects": [{"target": "slow", "add": 0.3, "delay": -2}]}}),
+        ("delay",),
+    ),
+    Case(
+        "negative max_per_game", tiny(actions={"a_wait": {"max_per_game": -1}}), ("max_per_game",)
+    ),
+    Case("negative inject turn", tiny(injects={"i": {"turns": [-1], "effects": []}}), ("turn",)),
+    Case("belief prior of 0", tiny(state={"beliefs": {"prior": {"alpha": 0}}}), ("alpha",)),
+    Case("bounds reversed", tiny(state={"variables": {"slow": {"min": 1, "max": 0}}}), ("min",)),
+    Case(
+        "initial value out of bounds",
+        tiny(state={"variables": {"slow": {"initial": 7}}}),
+        ("outside [0.0, 1.0]",),
+    ),
+    Case("NaN as a number", tiny_text("rationality: 5", "rationality: .nan"), ("finite",)),
+    Case("infinity as a number", tiny_text("rationality: 5", "rationality: .inf"), ("finite",)),
+    Case(
+        "text where a number goes",
+        tiny_text("rationality: 5", "rationality: high"),
+        ("rationality",),
+    ),
+    Case("a list where a mapping goes", tiny_text("actors:", "actors: []\nx:"), ("actors",)),
+    Case(
+        "assumption range not holding the value",
+        tiny(parameters={"weak_below": {"value": 0.5, "assumption": [0.6, 1]}}),
+        ("assumption range",),
+    ),
+    # --- references to what does not exist
+    Case("unknown actor", tiny(actions={"a_wait": {"actor": "ZZ"}}), ("ZZ",)),
+    Case("misspelled actor", tiny(actions={"a_wait": {"actor": "AA"}}), ("AA",)),
+    Case(
+        "unknown variable in an effect",
+        tiny(actions={"a_wait": {"effects": [{"target": "tensoin", "add": 1}]}}),
+        ("Did you mean 'tension'",),
+    ),
+    Case(
+        "unknown name in a formula",
+        tiny(rules={"spiral": {"when": "provoked(P) and tensoin > 1"}}),
+        ("tensoin",),
+    ),
+    Case(
+        "ballot on a missing action",
+        tiny(actions={"v_veto": {"ballot": {"on": "nothing"}}}),
+        ("unknown action 'nothing'",),
+    ),
+    Case("unknown doctrine", tiny(actors={"P": {"controller": "script:nope"}}), ("nope",)),
+    Case("phase with an unknown actor", tiny(phases=[{"name": "x", "actors": ["Q"]}]), ("Q",)),
+    Case(
+        "variant setting an unknown path",
+        tiny(variants={"v": {"set": {"parameters.nope": 1}}}),
+        ("nope",),
+    ),
+    # --- cycles where there must be none
+    Case(
+        "relation to itself",
+        tiny(relations=[{"from": "A", "to": "A", "alliance": 1}]),
+        ("itself",),
+    ),
+    Case(
+        "a ballot on a ballot",
+        tiny(actions={"v_support": {"ballot": {"on": "v_veto", "vote": "support"}}}),
+        ("which is itself a ballot", "cycle"),
+    ),
+    Case(
+        "a ballot that needs consent",
+        tiny(actions={"v_veto": {"consent": {"voters": ["V"]}}}),
+        ("cannot itself be put to a vote", "cycle"),
+    ),
+    # --- code in expressions
+    Case(
+        "python in a formula",
+        tiny(rules={"spiral": {"when": "__import__('os').system('touch pwned')"}}),
+        ("names cannot have parts starting with '__'",),
+        located=True,
+    ),
+    Case(
+        "attribute access in a formula",
+        tiny(rules={"spiral": {"when": "tension.__class__ > 0"}}),
+        ("names cannot have parts starting with '__'",),
+        located=True,
+    ),
+    Case(
+        "a formula over the length limit",
+        tiny(rules={"spiral": {"when": "1 + " * 1000 + "1"}}),
+        ("2000",),
+    ),
+    Case(
+        "a formula nested too deeply",
+        tiny(rules={"spiral": {"when": "(" * 200 + "1" + ")" * 200}}),
+        ("nested",),
+    ),
+]
+
+
+def main() -> None:
+    """Play every case through `wargame validate` under the limits; print how each ended."""
+    import tempfile
+
+    from harness import run_limited
+
+    print("| case | exit | message (first problem) |\n| --- | --- | --- |")
+    codes: dict[int, int] = {}
+    for case in SCENARIO_CASES:
+        with tempfile.TemporaryDirectory() as folder:
+            path = case.make(Path(folder))
+            ended = run_limited("validate", path.name, cwd=Path(folder))
+        lines = ended.stderr.strip().splitlines()
+        first = lines[1].strip() if len(lines) > 1 else (lines[0] if lines else "")
+        codes[ended.code] = codes.get(ended.code, 0) + 1
+        print(f"| {case.id} | {ended.code} | {first[:160]} |")
+    print(f"\n{len(SCENARIO_CASES)} cases; exit codes: {codes}")
+
+
+if __name__ == "__main__":
+    main()
