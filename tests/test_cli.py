@@ -321,7 +321,7 @@ def test_from_state_with_parts_missing(wargame, saved):
     saved.write_text(json.dumps(state))
     result = wargame("run", TUTORIAL, "--seed", "3", "--from-state", saved.name)
     assert result.returncode == 2
-    assert "s.json: the saved state is damaged or incomplete (KeyError" in result.stderr
+    assert "s.json: missing required field 'state'. Fix: save the game again" in result.stderr
 
 
 @slow

@@ -133,7 +133,7 @@ def test_a_damaged_snapshot_is_refused_with_a_clear_message():
     scenario = load_scenario(TUTORIAL)
     state = play(scenario, seed=1, turns=2).snapshot()
     del state["state"]["vars"]
-    with pytest.raises(InputError, match="damaged or incomplete"):
+    with pytest.raises(InputError, match="state: missing required field 'vars'"):
         WargameModel.restore(scenario, state)
 
 

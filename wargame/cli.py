@@ -20,6 +20,7 @@ from wargame.narrative import print_final, print_turn
 from wargame.outputs import read_json, write_json
 from wargame.scenario import Scenario, load_scenario
 from wargame.schema import ScenarioSpec
+from wargame.snapshot import read_snapshot
 
 if TYPE_CHECKING:
     from wargame.model import WargameModel
@@ -126,10 +127,10 @@ def run(
 def _start(
     scenario: Scenario, seed: int, turns: int | None, from_state: Path | None
 ) -> WargameModel:
-    data: Any = None if from_state is None else read_json(from_state, what="saved game state")
+    data = None if from_state is None else read_snapshot(from_state, scenario)
     from wargame.model import WargameModel  # imports mesa (~0.7 s): only `run` needs it
 
-    if from_state is None:
+    if data is None:
         return WargameModel(scenario, seed=seed, turns=turns)
     last = scenario.spec.scenario.turns if turns is None else turns
     return WargameModel.restore(scenario, data, file=str(from_state), turns=last)

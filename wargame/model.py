@@ -15,17 +15,16 @@ import mesa
 
 from wargame import resolver
 from wargame.actors import StateActor
-from wargame.errors import InputError, Problem, WargameError
+from wargame.errors import InputError, WargameError
 from wargame.policies import Decision, DoctrinePolicy, HumanPolicy, LogitPolicy, Policy
 from wargame.resolver import Move, Override
 from wargame.rng import KeyedRandom
+from wargame.snapshot import SNAPSHOT_FORMAT, check_snapshot
 from wargame.state import DeterrenceState
 
 if TYPE_CHECKING:
     from wargame.program import CAction
     from wargame.scenario import Scenario
-
-SNAPSHOT_FORMAT = "wargame-state/1"
 
 
 class WargameModel(mesa.Model):
@@ -391,42 +390,3 @@ def _move_json(move: Move, rerolled: dict[str, str]) -> dict[str, Any]:
             for term, op, amount, delay, _ in move.writes
         ],
     }
-
-
-def check_snapshot(
-    scenario: Scenario, data: Any, file: str, *, any_variant: bool = False
-) -> list[Problem]:
-    """Problems that stop a saved state from being used with this scenario (empty if none)."""
-
-    def problem(message: str, hint: str = "") -> list[Problem]:
-        return [Problem(file, None, None, message, hint)]
-
-    if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
-        return problem(
-            f"not a saved game state (expected format '{SNAPSHOT_FORMAT}')",
-            "pass a file written by `wargame run --save-state`",
-        )
-    if data.get("scenario") != scenario.id or (
-        not any_variant and data.get("scenario_hash") != scenario.content_hash
-    ):
-        return problem(
-            f"saved from scenario '{data.get('scenario')}' variant '{data.get('variant')}' "
-            "with different content than the file given now",
-            "run it with the scenario file, variant and --set options it was saved with",
-        )
-    try:
-        state = data["state"]
-        DeterrenceState.from_json(state, scenario.program.initial.bounds)
-        int(data["seed"]), int(data["last_turn"]), float(data["escalation"])
-        dict(data["rerolls"]), dict(data["overrides"]), dict(data["inject_counts"])
-        dict(data["rerolled"])
-        list(data["records"])
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
-        return problem(
-            f"the saved state is damaged or incomplete ({type(error).__name__}: {error})",
-            "save it again with `wargame run --save-state`",
-        )
-    initial = scenario.program.initial
-    if set(state["vars"]) != set(initial.vars) or set(state["attrs"]) != set(initial.attrs):
-        return problem("its variables or actors differ from the scenario's")
-    return []

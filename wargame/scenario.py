@@ -154,7 +154,7 @@ def _validate(
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as error:
-        raise InputError(_schema_problems(located, data, error)) from None
+        raise InputError(schema_problems(located, data, error)) from None
     problems = cross_check(located, spec) + consistency_check(located, spec)
     compiler = Compiler(spec, disabled or ())
     program = compiler.compile() if not problems else None
@@ -199,7 +199,9 @@ _TYPE_WORDS = {
 }
 
 
-def _schema_problems(located: Located, data: Any, error: ValidationError) -> list[Problem]:
+def schema_problems(
+    located: Located, data: Any, error: ValidationError, *, root: type[BaseModel] = ScenarioSpec
+) -> list[Problem]:
     """Turn pydantic's errors into one clear problem per place in the document."""
     by_place: dict[DataPath, list[Any]] = {}
     for err in error.errors():
@@ -210,7 +212,7 @@ def _schema_problems(located: Located, data: Any, error: ValidationError) -> lis
         missing = [e for e in errs if e["type"] == "missing"]
         if extra:
             name = str(extra[0]["loc"][-1])
-            fields = _fields_at(extra[0]["loc"][:-1])
+            fields = _fields_at(extra[0]["loc"][:-1], root)
             hint = suggest(name, fields).strip() or f"allowed fields: {', '.join(sorted(fields))}"
             spot = place if place[-1:] == (name,) else (*place, name)  # inside a Quantity
             problems.append(located.problem(spot, f"unknown field '{name}'", hint))
@@ -282,9 +284,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> DataPath:
     return tuple(path)
 
 
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+def _fields_at(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
     """Field names of the schema model at a pydantic location (for 'did you mean')."""
-    tp: Any = ScenarioSpec
+    tp: Any = root
     for part in loc:
         inner = _descend(tp, part)
         if inner is None and isinstance(part, str):
