@@ -470,7 +470,9 @@ def test_resuming_a_different_batch_says_what_differs(tmp_path, done, changed, d
     before = (done / batch.RUNS).read_bytes()
     result = cli("batch", TUTORIAL, "--out", done, "--resume", *changed, cwd=tmp_path)
     assert result.returncode == 2
-    listed = re.search(r"holds a different batch \(differs in: ([^)]*)\)", result.stderr)
+    listed = re.search(
+        r"manifest.json describes a different batch \(differs in: ([^)]*)\)", result.stderr
+    )
     assert listed, result.stderr
     assert differs in listed[1].split(", ")  # (the default chunk size follows the variants)
     assert (done / batch.RUNS).read_bytes() == before
@@ -727,3 +729,5 @@ def test_a_worker_killed_mid_batch_is_replaced_and_the_batch_completes(tmp_path)
     frame = runs_table(out)
     assert_complete(frame, runs, variants)
     pd.testing.assert_frame_equal(frame, runs_table(reference), check_exact=True)
+    assert not no_tmp_files(out)  # the chunks in flight on the killed worker left no half file
+    assert not list((out / "parts").glob("*"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -372,3 +373,19 @@ def test_a_refused_batch_prints_no_progress_bar(wargame, tmp_path):
     result = wargame("batch", SCENARIOS / "tutorial.yaml", "--runs", "0", "--out", tmp_path / "b")
     assert result.returncode == 2
     assert result.stderr.strip() == "error: runs must be at least 1, got 0"
+
+
+def test_running_out_of_memory_is_a_message_and_exit_1(tmp_path):
+    code = (
+        "import sys, wargame.cli as cli\n"
+        "def exhausted(*a, **k): raise MemoryError\n"
+        "cli.load_scenario = exhausted\n"
+        f"sys.argv = ['wargame', 'run', {str(TUTORIAL)!r}]\n"
+        "cli.main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "error: out of memory" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -10,6 +10,8 @@ end the parts are compacted into one `runs.parquet`, streaming, so memory stays 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -30,11 +32,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wargame import __version__
-from wargame.errors import RunError, WargameError
+from wargame.errors import InputError, Problem, RunError, WargameError
 from wargame.model import WargameModel
-from wargame.outputs import read_json, write_json
+from wargame.outputs import write_error, write_json
 from wargame.rng import derive_seed
 from wargame.sampling import Design, Dimension, PointDesign
+from wargame.savefiles import check_snapshot, read_manifest, read_snapshot
 from wargame.scenario import Scenario, load_scenario, load_scenario_text
 
 BASE = "base"
@@ -205,6 +208,7 @@ def _game(
             scenario,
             spec.from_state,
             record=False,
+            check=False,  # checked once, in run()
             turns=scenario.spec.scenario.turns,
             any_variant=True,
         )
@@ -262,15 +266,68 @@ def part_path(out: Path, number: int, kind: str = "runs") -> Path:
 
 
 def _part_number(path: Path) -> int:
-    return int(path.stem.rpartition("-")[2])
+    """The number in parts/runs-000000000012.parquet; a file named otherwise is not ours."""
+    digits = path.stem.rpartition("-")[2]
+    if not (digits.isdigit() and digits.isascii()):
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    "this file is not a part the batch wrote (parts are named "
+                    "runs-NUMBER.parquet and steps-NUMBER.parquet)",
+                    "move it out of the parts folder and run the same command again",
+                )
+            ]
+        )
+    return int(digits)
 
 
 def done_runs(out: Path) -> set[int]:
     """Runs already written to parts (a chunk's rows are always written together)."""
     runs: set[int] = set()
     for part in (out / "parts").glob("runs-*.parquet"):
-        runs.update(pq.read_table(part, columns=["run"])["run"].to_pylist())
+        runs.update(read_part(part, columns=["run"])["run"].to_pylist())
     return runs
+
+
+def read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """Read a part; one that cannot be read is an InputError naming it and the fix.
+
+    Parts are written atomically, so an unreadable one was damaged afterwards (a failing
+    disk, a copy taken mid-write, an edit). It is not replayed silently: the damage may not
+    stop at what pyarrow notices, and the user should know. Deleting it is always safe,
+    since resume plays every run that no readable part holds.
+    """
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError) as error:
+        if isinstance(error, OSError) and error.errno:  # refused (permission, I/O): not damage
+            problem = f"cannot read this batch part: {os.strerror(error.errno)}"
+            fix = "make it readable and run the same command with --resume"
+        else:
+            # "Could not open Parquet input source '<path>': <reason>": the path is named
+            reason = str(error).splitlines()[0].split(f"'{path}': ", 1)[-1]
+            problem = (
+                f"this batch part cannot be read ({type(error).__name__}: {reason}); "
+                "it was damaged after it was written"
+            )
+            also = ""
+            if path.name.startswith("steps-"):  # its runs part must go too: the runs replay
+                also = f" and {part_path(path.parent.parent, _part_number(path)).name}"
+            fix = (
+                f"delete it{also} and run the same command with --resume: the runs it held "
+                "are played again, every other part is kept"
+            )
+        raise InputError([Problem(str(path), None, None, problem, fix)]) from None
+
+
+def _kept(out: Path) -> str:
+    return f"the finished runs are kept in {out}"
+
+
+RESUME = "run the same command with --resume"
 
 
 class PartWriter:
@@ -300,15 +357,23 @@ class PartWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Write what is buffered, atomically."""
+        """Write what is buffered, atomically; a failed write keeps the buffer (and says so).
+
+        On a failure (a full disk) nothing half-written is left, the parts written before
+        are untouched, and the buffer is kept so that a later flush may still write it.
+        """
         if self.runs:
             if self.steps:
-                write_table_atomic(
-                    pa.concat_tables(self.steps), part_path(self.out, self.number, "steps")
-                )
-            write_table_atomic(pa.concat_tables(self.runs), part_path(self.out, self.number))
+                self._write(pa.concat_tables(self.steps), part_path(self.out, self.number, "steps"))
+            self._write(pa.concat_tables(self.runs), part_path(self.out, self.number))
             self.number += 1
         self.runs, self.steps, self.last = [], [], time.monotonic()
+
+    def _write(self, table: pa.Table, path: Path) -> None:
+        try:
+            write_table_atomic(table, path)
+        except OSError as error:
+            raise write_error(path, error, kept=_kept(self.out), then=RESUME) from None
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> None:
@@ -343,11 +408,10 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple
             "dimensions": [asdict(d) for d in sample.dimensions],
         },
     }
+    found: Any = None
     if manifest.exists():
-        found = read_json(manifest, what="batch manifest")
-        mismatched = sorted(
-            k for k in wanted if not isinstance(found, dict) or found.get(k) != wanted[k]
-        )
+        found = read_manifest(manifest)
+        mismatched = sorted(k for k in wanted if found.get(k) != wanted[k])
         if len(mismatched) > 1 and "design" in mismatched:
             mismatched.remove("design")  # it follows from runs, seed, sample or variants
         if not resume and not force:
@@ -356,7 +420,7 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple
             )
         if resume and mismatched:
             raise WargameError(
-                f"{out} holds a different batch (differs in: {', '.join(mismatched)}); "
+                f"{manifest} describes a different batch (differs in: {', '.join(mismatched)}); "
                 "resume with the same command, or choose another --out"
             )
         if force and not resume:
@@ -369,17 +433,26 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple
             stale.unlink(missing_ok=True)
     elif resume and any(out.glob("*")):
         raise WargameError(f"{out} has files but no {MANIFEST}; it is not a batch to resume")
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(
-        manifest,
-        {**wanted, "seeds": "run i plays seed derive_seed(seed, 'run', i) in every variant"},
-    )
+    document = {**wanted, "seeds": "run i plays seed derive_seed(seed, 'run', i) in every variant"}
+    if found != document:  # a resume writes nothing it need not (a full disk, damaged parts)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise write_error(out, error) from None
+        write_json(
+            manifest,
+            document,
+            kept=_kept(out) if resume else "",
+            then=RESUME if resume else "run the command again",
+        )
     if (out / RUNS).exists():
         return []
     runs_parts = {_part_number(p) for p in (out / "parts").glob("runs-*.parquet")}
-    for orphan in (out / "parts").glob("steps-*.parquet"):
-        if _part_number(orphan) not in runs_parts:
-            orphan.unlink()
+    for steps in (out / "parts").glob("steps-*.parquet"):
+        if _part_number(steps) not in runs_parts:
+            steps.unlink()  # an orphan: its chunks are played again
+        else:
+            read_part(steps, columns=["run"])  # a damaged one is reported now, not at the end
     done = done_runs(out)
     return [c for c in chunks(spec) if c[0] not in done]
 
@@ -428,16 +501,7 @@ def _dispatch(
             finished(start, play_chunk(spec, start, stop))
         return
     if client is not None:
-        from distributed import wait as dask_wait
-
-        remote = client.scatter(spec, broadcast=True)
-        _bounded(
-            todo,
-            lambda s, e: client.submit(play_chunk, remote, s, e, pure=False),
-            lambda futures: dask_wait(futures, return_when="FIRST_COMPLETED").done,
-            finished,
-            limit=2 * max(1, sum(client.nthreads().values())),
-        )
+        _on_dask(spec, todo, client, finished)
         return
     done: set[int] = set()
 
@@ -474,12 +538,89 @@ def _dispatch(
                 ) from None
 
 
+class _Lost(Exception):
+    """Dask could not deliver a chunk's result (carries Dask's exception)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _on_dask(
+    spec: BatchSpec,
+    todo: Sequence[tuple[int, int]],
+    client: Any,
+    finished: Callable[[int, tuple[pa.Table, pa.Table | None]], None],
+) -> None:
+    """Play the chunks on a Dask cluster; a lost worker's chunks are played again elsewhere.
+
+    The scheduler reschedules the tasks of a worker that died (and the nanny restarts it).
+    If every worker holding the scattered spec died, the tasks are cancelled: the spec is
+    scattered again and the unfinished chunks resubmitted (POOL_RESTARTS times at most).
+    When Dask gives up on a chunk (lost with `distributed.scheduler.allowed-failures` + 1
+    workers: KilledWorker) or the scheduler is gone, the batch stops with a RunError: the
+    finished chunks are written, and --resume plays the rest.
+    """
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker
+    from distributed import wait as dask_wait
+
+    lost = (KilledWorker, CancelledError, OSError, TimeoutError)  # OSError: CommClosedError
+
+    def wait_first(futures: list[Any]) -> Any:
+        try:
+            return dask_wait(futures, return_when="FIRST_COMPLETED").done
+        except lost as error:
+            raise _Lost(error) from None
+
+    def result(future: Any) -> Any:
+        try:
+            return future.result()
+        except lost as error:
+            raise _Lost(error) from None
+
+    done: set[int] = set()
+
+    def record(start: int, chunk: tuple[pa.Table, pa.Table | None]) -> None:
+        finished(start, chunk)
+        done.add(start)
+
+    def stopped(error: BaseException) -> RunError:
+        # the first sentence: KilledWorker goes on with a link and the worker's address
+        reason = str(error).split(". ")[0].strip() or "no details"
+        return RunError(
+            f"the Dask cluster lost work in flight ({type(error).__name__}: {reason}); the "
+            "finished runs are kept: check the cluster and run the same command with --resume"
+        )
+
+    for attempt in range(1 + POOL_RESTARTS):
+        left = [c for c in todo if c[0] not in done]
+        try:
+            if attempt:
+                client.wait_for_workers(1, timeout=60)
+            remote = client.scatter(spec, broadcast=True)
+            limit = 2 * max(1, sum(client.nthreads().values()))
+        except lost as error:
+            raise stopped(error) from None
+        submit = functools.partial(client.submit, play_chunk, remote, pure=False)
+        try:
+            _bounded(left, submit, wait_first, record, limit=limit, result=result)
+            return
+        except _Lost as caught:  # (only Dask's own errors: not those of `finished`)
+            cause = caught.error
+            again = isinstance(cause, CancelledError)  # e.g. the scattered spec was lost
+            if not again or attempt == POOL_RESTARTS:
+                raise stopped(cause) from None
+
+
 def _bounded(
     todo: Sequence[tuple[int, int]],
     submit: Callable[[int, int], Any],
     wait_first: Callable[[list[Any]], Any],
     finished: Callable[[int, Any], None],
     limit: int,
+    result: Callable[[Any], Any] = lambda future: future.result(),
 ) -> None:
     """Keep at most `limit` chunks in flight; hand each result over as it comes, in any order."""
     pending = list(todo)[::-1]
@@ -490,74 +631,134 @@ def _bounded(
                 start, stop = pending.pop()
                 flight[submit(start, stop)] = start
             for future in wait_first(list(flight)):
-                finished(flight.pop(future), future.result())
+                finished(flight.pop(future), result(future))
     finally:
         for future in flight:
             future.cancel()
 
 
-def compact(out: Path) -> None:
+def compact(out: Path, runs: int | None = None) -> None:
     """Merge the parts into runs.parquet (and trajectories.parquet) in run order, streaming.
 
     Parts hold chunks in the order they finished; blocks of consecutive runs are copied out
     in run order, a few parts cached at a time, so the result is the same whichever way the
-    work was spread, and memory is about a row group, not the batch.
+    work was spread, and memory is about a row group, not the batch. The runs parts must
+    cover runs 0, 1, ... (up to `runs`, if given) each exactly once: a run held twice or
+    missing is an error naming the parts, never a table with a duplicate or a hole.
+
+    Every part is opened before anything is written, and trajectories are written first:
+    runs.parquet marks a finished batch (resume plays nothing once it exists), so until it
+    is written every runs part stays, and a damaged part found on the way can still be
+    deleted and its runs played again. A failed write (a full disk) leaves no temp file
+    and every part of that kind in place.
     """
-    for kind, target in (("runs", RUNS), ("steps", TRAJECTORIES)):
+    plans = []
+    for kind, name in (("steps", TRAJECTORIES), ("runs", RUNS)):
         parts = sorted((out / "parts").glob(f"{kind}-*.parquet"))
         if not parts:
             continue
-        if (out / target).exists():
+        if (out / name).exists():
             # Written from all the parts by a compaction killed while removing them: what is
             # left is already in it (rebuilding from the rest would lose rows).
             for part in parts:
                 part.unlink()
             continue
-        temp = out / f".{target}.tmp"
-        writer = None
-        buffered: list[pa.Table] = []
-        cache: dict[int, pa.Table] = {}
         blocks = _run_blocks(parts)
-        try:
-            for n, (_, index, offset, length) in enumerate(blocks):
-                if index not in cache:
-                    if len(cache) >= 4:
-                        del cache[next(iter(cache))]
-                    cache[index] = pq.ParquetFile(parts[index]).read()
-                buffered.append(cache[index].slice(offset, length))
-                if sum(t.num_rows for t in buffered) >= ROW_GROUP_ROWS or n == len(blocks) - 1:
-                    # One row group per ~8k rows: a row group per part would make the footer
-                    # (and the writer's memory) grow with the number of chunks.
-                    merged = pa.concat_tables(buffered)
-                    buffered = []
-                    if writer is None:
-                        writer = pq.ParquetWriter(temp, merged.schema)
-                    writer.write_table(merged, row_group_size=len(merged))
-            assert writer is not None
-            writer.close()
-            writer = None
-            with open(temp, "rb") as handle:
-                os.fsync(handle.fileno())  # durable before the parts it replaces are removed
-            os.replace(temp, out / target)
-        finally:
-            if writer is not None:
-                writer.close()
-            temp.unlink(missing_ok=True)
+        if kind == "runs":
+            _check_cover(blocks, parts, runs)
+        plans.append((out / name, parts, blocks))
+    for target, parts, blocks in plans:
+        _merge(target, parts, blocks)
         for part in parts:
             part.unlink()
 
 
-def _run_blocks(parts: Sequence[Path]) -> list[tuple[int, int, int, int]]:
-    """(first run, part index, offset, rows) of each block of consecutive runs, in run order."""
+def _merge(
+    target: Path, parts: Sequence[Path], blocks: Sequence[tuple[int, int, int, int, int]]
+) -> None:
+    """Copy the blocks into `target` via a temp file, fsync and rename."""
+    temp = target.with_name(f".{target.name}.tmp")
+    writer = None
+    buffered: list[pa.Table] = []
+    cache: dict[int, pa.Table] = {}
+    try:
+        for n, (_, _, index, offset, length) in enumerate(blocks):
+            if index not in cache:
+                if len(cache) >= 4:
+                    del cache[next(iter(cache))]
+                cache[index] = read_part(parts[index])
+            buffered.append(cache[index].slice(offset, length))
+            if sum(t.num_rows for t in buffered) >= ROW_GROUP_ROWS or n == len(blocks) - 1:
+                # One row group per ~8k rows: a row group per part would make the footer
+                # (and the writer's memory) grow with the number of chunks.
+                merged = pa.concat_tables(buffered)
+                buffered = []
+                if writer is None:
+                    writer = pq.ParquetWriter(temp, merged.schema)
+                writer.write_table(merged, row_group_size=len(merged))
+        assert writer is not None
+        writer.close()
+        writer = None
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())  # durable before the parts it replaces are removed
+        os.replace(temp, target)
+    except OSError as error:  # reads raise WargameError (read_part): this is a write
+        folder = target.parent / "parts"
+        raise write_error(target, error, kept=_kept(folder), then=RESUME) from None
+    finally:
+        if writer is not None:
+            with contextlib.suppress(Exception):  # a writer whose write failed may fail to
+                writer.close()  # close too; the temp file must go all the same
+        temp.unlink(missing_ok=True)
+
+
+def _run_blocks(parts: Sequence[Path]) -> list[tuple[int, int, int, int, int]]:
+    """(first run, last run, part index, offset, rows) of each block of consecutive runs, in
+    run order."""
     blocks = []
     for index, part in enumerate(parts):
-        runs = pq.read_table(part, columns=["run"])["run"].to_numpy()
+        runs = read_part(part, columns=["run"])["run"].to_numpy()
         steps = np.diff(runs)
         breaks = np.flatnonzero((steps < 0) | (steps > 1)) + 1
         starts = [0, *breaks.tolist()]
         ends = [*breaks.tolist(), len(runs)]
-        blocks += [(int(runs[s]), index, s, e - s) for s, e in zip(starts, ends, strict=True)]
+        blocks += [
+            (int(runs[s]), int(runs[e - 1]), index, s, e - s)
+            for s, e in zip(starts, ends, strict=True)
+        ]
     return sorted(blocks)
+
+
+def _check_cover(
+    blocks: Sequence[tuple[int, int, int, int, int]], parts: Sequence[Path], runs: int | None
+) -> None:
+    """Every run from 0 (to `runs`) in exactly one block, or an error naming the parts.
+
+    Parts written by the batch always cover whole chunks once; anything else was done to
+    the folder from outside (a part restored from a backup, an edited part).
+    """
+    expected, previous = 0, None
+    again = f"{RESUME}, or start again with --force"
+    for first, last, index, _, _ in blocks:
+        if first < expected:
+            raise WargameError(
+                f"the parts of this batch hold run {first} twice ({parts[previous or 0]} and "
+                f"{parts[index]}): a part was copied in or changed outside the batch; delete "
+                f"the extra copy and {again}"
+            )
+        if first > expected:
+            raise WargameError(
+                f"the parts of this batch hold no run {expected} (the next is in {parts[index]}): "
+                f"a part was changed outside the batch; delete the parts next to the gap and "
+                f"{again}"
+            )
+        expected, previous = last + 1, index
+    if runs is not None and blocks and expected != runs:
+        raise WargameError(
+            f"the parts of this batch hold runs 0-{expected - 1} of {runs} "
+            f"(the last in {parts[blocks[-1][2]]}): a part was changed outside the batch; "
+            f"delete that part and {again}"
+        )
 
 
 @dataclass(frozen=True)
@@ -604,7 +805,7 @@ def run(
     sample: str = "lhs",
     chunk_size: int | None = None,
     trajectories: bool = False,
-    from_state: dict[str, Any] | None = None,
+    from_state: dict[str, Any] | str | Path | None = None,
     points: Sequence[Sequence[float]] | None = None,
     point_names: Sequence[str] = (),
     replicates: int = 1,
@@ -625,6 +826,12 @@ def run(
         raise WargameError(f"sample must be lhs, random or none, got '{sample}'")
     path = Path(scenario)
     base = load_scenario(path, overrides=overrides)  # validates the file and the overrides
+    if isinstance(from_state, (str, Path)):
+        from_state = read_snapshot(from_state, base, any_variant=True)
+    elif from_state is not None and (
+        problems := check_snapshot(base, from_state, "<state>", any_variant=True)
+    ):
+        raise InputError(problems)
     variants = tuple(dict.fromkeys(variants)) or (BASE,)
     for name in variants:
         if name != BASE and name not in base.spec.variants:
@@ -662,7 +869,7 @@ def run(
     finally:
         if own_client is not None:
             own_client.close()
-    compact(target)
+    compact(target, spec.runs)
     return BatchResult(target, baseline, variants, failures(target / RUNS))
 
 

@@ -17,10 +17,10 @@ from rich.console import Console
 
 from wargame.errors import InputError, Problem, WargameError
 from wargame.narrative import print_final, print_turn
-from wargame.outputs import read_json, write_json
+from wargame.outputs import write_json
+from wargame.savefiles import read_snapshot
 from wargame.scenario import Scenario, load_scenario
 from wargame.schema import ScenarioSpec
-from wargame.snapshot import read_snapshot
 
 if TYPE_CHECKING:
     from wargame.model import WargameModel
@@ -181,7 +181,6 @@ def batch(
     from wargame import batch as batches
     from wargame.comparison import table_rows
 
-    state = None if from_state is None else read_json(from_state, what="saved game state")
     names = [v.strip() for v in variants.split(",") if v.strip()]
     bar = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -217,7 +216,7 @@ def batch(
             sample=sample,
             chunk_size=chunk_size,
             trajectories=trajectories,
-            from_state=state,
+            from_state=from_state,
             on_progress=show,
         )
     finally:
@@ -288,7 +287,6 @@ def sensitivity(
             f"{index.first:.3f} ± {index.first_conf:.3f}",
             f"{index.total:.3f} ± {index.total_conf:.3f}",
         )
-    out.mkdir(parents=True, exist_ok=True)
     picture = out / "sobol.png"
     analysis.plot(indices, outcome, picture)
     write_json(out / "sobol.json", [vars(i) for i in indices])
@@ -317,6 +315,9 @@ def main() -> None:
         if done.exit_code == 130:
             err.print("interrupted; finished work is kept (a batch resumes with --resume)")
         sys.exit(done.exit_code)
+    except MemoryError:
+        err.print("error: out of memory; finished work is kept (a batch resumes with --resume)")
+        sys.exit(1)
     except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted", markup=False)
         sys.exit(130)

@@ -19,7 +19,7 @@ from wargame.errors import InputError, WargameError
 from wargame.policies import Decision, DoctrinePolicy, HumanPolicy, LogitPolicy, Policy
 from wargame.resolver import Move, Override
 from wargame.rng import KeyedRandom
-from wargame.snapshot import SNAPSHOT_FORMAT, check_snapshot
+from wargame.savefiles import SNAPSHOT_FORMAT, check_snapshot
 from wargame.state import DeterrenceState
 
 if TYPE_CHECKING:
@@ -311,13 +311,15 @@ class WargameModel(mesa.Model):
         record: bool = True,
         turns: int | None = None,
         any_variant: bool = False,
+        check: bool = True,
     ) -> WargameModel:
         """Continue a game from `snapshot()` output, after checking it fits the scenario.
 
         `any_variant=True` lets a state saved under one variant (or none) continue under
-        another of the same scenario — "what happens from here under policy X?".
+        another of the same scenario — "what happens from here under policy X?". `check=False`
+        skips the checks for data already checked (a batch plays thousands of continuations).
         """
-        problems = check_snapshot(scenario, data, file, any_variant=any_variant)
+        problems = check_snapshot(scenario, data, file, any_variant=any_variant) if check else []
         if problems:
             raise InputError(problems)
         model = cls(

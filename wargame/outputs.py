@@ -125,6 +125,11 @@ def read_json(path: Path, *, what: str) -> Any:
             raise ValueError(f"number {value} is not finite")
         return number
 
+    def whole(value: str) -> int:
+        if len(value) > 100:
+            raise ValueError(f"a number of {len(value):,} digits is too long")
+        return int(value)
+
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         mapping = dict(pairs)
         if len(mapping) < len(pairs):
@@ -133,7 +138,13 @@ def read_json(path: Path, *, what: str) -> Any:
         return mapping
 
     try:
-        return json.loads(text, parse_float=finite, parse_constant=finite, object_pairs_hook=unique)
+        return json.loads(
+            text,
+            parse_float=finite,
+            parse_int=whole,
+            parse_constant=finite,
+            object_pairs_hook=unique,
+        )
     except json.JSONDecodeError as error:
         fail(f"not valid JSON: {error.msg}", f"is this a {what}?", error.lineno, error.colno)
     except (ValueError, RecursionError) as error:

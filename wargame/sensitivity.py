@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from wargame import batch
 from wargame.errors import WargameError
+from wargame.outputs import write_error
 from wargame.scenario import load_scenario
 
 
@@ -161,7 +162,12 @@ def plot(indices: Sequence[Index], outcome: str, path: Path) -> None:
     axes.set_xlabel(f"Sobol index of {outcome}")
     axes.legend()
     figure.tight_layout()
-    temp = path.with_name(f".{path.name}.tmp.png")
-    figure.savefig(temp, dpi=110)
-    plt.close(figure)
-    temp.replace(path)
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        figure.savefig(temp, dpi=110, format="png")
+        temp.replace(path)
+    except OSError as error:  # a full disk: no half picture, and a message naming it
+        raise write_error(path, error) from None
+    finally:
+        plt.close(figure)
+        temp.unlink(missing_ok=True)

@@ -6,7 +6,10 @@ limits of harness.py and prints how each ended (the figures of the issue's closi
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -305,23 +308,269 @@ SCENARIO_CASES: list[Case] = [
 ]
 
 
+# --- saved game states (`--from-state`): a real state of the tutorial game, then damaged
+STATE = "state.json"
+TUTORIAL = Path(__file__).resolve().parents[2] / "scenarios" / "tutorial.yaml"
+
+
+@functools.cache
+def saved_state() -> str:
+    """A real saved state: the tutorial game after two turns, as `--save-state` writes it."""
+    from wargame.model import WargameModel
+    from wargame.scenario import load_scenario
+
+    return json.dumps(WargameModel(load_scenario(TUTORIAL), seed=1, turns=2).run().snapshot())
+
+
+def state_bytes(content: str | bytes) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = folder / STATE
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        return path
+
+    return make
+
+
+def state_edited(edit: Callable[[dict[str, Any]], None]) -> Callable[[Path], Path]:
+    """The real state after an in-place edit of its data."""
+
+    def make(folder: Path) -> Path:
+        data = json.loads(saved_state())
+        edit(data)
+        return state_bytes(json.dumps(data))(folder)
+
+    return make
+
+
+def state_text(old: str, new: str) -> Callable[[Path], Path]:
+    """The real state's JSON text with one piece replaced (for what json.dumps cannot write)."""
+
+    def make(folder: Path) -> Path:
+        source = saved_state()
+        assert old in source, old
+        return state_bytes(source.replace(old, new, 1))(folder)
+
+    return make
+
+
+def _renamed(path: tuple[Any, ...], new: str) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        node = data
+        for part in path[:-1]:
+            node = node[part]
+        node[new] = node.pop(path[-1])
+
+    return edit
+
+
+def state_special(kind: str) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = special(kind)(folder)
+        if path.exists() or path.is_symlink():
+            path.rename(folder / STATE)
+        return folder / STATE
+
+    return make
+
+
+STATE_CASES: list[Case] = [
+    Case("missing path", state_special("missing"), ("no such saved game state file",)),
+    Case("directory", state_special("directory"), ("not a file",)),
+    Case("fifo", state_special("fifo"), ("not a file",)),
+    Case("device", state_special("device"), ("not a file",)),
+    Case("empty file", state_bytes(""), ("not valid JSON",), located=True),
+    Case("non-UTF-8 bytes", state_bytes(b'{"seed": "caf\xe9"}'), ("not UTF-8",)),
+    Case("binary (NUL bytes)", state_bytes(b"\x00" * 4096), ("not valid JSON",), located=True),
+    Case("UTF-16", state_bytes('{"seed": 1}'.encode("utf-16")), ("not UTF-8",)),
+    Case("truncated JSON", lambda f: state_bytes(saved_state()[:5000])(f), ("not valid JSON",)),
+    Case("a scenario file instead", lambda f: state_bytes(TUTORIAL.read_bytes())(f), ("JSON",)),
+    Case("deep nesting", state_bytes("[" * 100_000 + "]" * 100_000), ("not a usable",)),
+    Case("over the size limit", state_bytes(" " * (9 * MiB) + "{}"), ("8 MiB",)),
+    Case("too many containers", state_bytes("[" + "[]," * 300_000 + "[]]"), ("200,000",)),
+    Case("8 MiB of numbers", state_bytes("[" + "1.5," * (2 * MiB - 1) + "1]"), ("saved game",)),
+    Case("top level is a list", state_bytes("[1, 2]"), ("not a saved game state",)),
+    Case("top level is a string", state_bytes('"state"'), ("not a saved game state",)),
+    Case("top level is null", state_bytes("null"), ("not a saved game state",)),
+    Case("another format", state_bytes('{"format": "wargame-state/9"}'), ("expected format",)),
+    Case("NaN", state_text('"escalation": ', '"escalation": NaN, "x": '), ("not finite",)),
+    Case("Infinity", state_text('"escalation": ', '"escalation": -Infinity, "x": '), ("finite",)),
+    Case("1e400", state_text('"escalation": ', '"escalation": 1e400, "x": '), ("not finite",)),
+    Case(
+        "a 5,000-digit number",
+        state_text('"seed": ', '"seed": ' + "9" * 5000 + ', "x": '),
+        ("digits is too long",),
+    ),
+    Case("duplicate key", state_text('"seed": ', '"seed": 5, "seed": '), ("'seed' appears twice",)),
+    Case("misspelled field", state_edited(_renamed(("seed",), "seeed")), ("Did you mean 'seed'",)),
+    Case(
+        "misspelled nested field",
+        state_edited(_renamed(("state", "vars"), "varz")),
+        ("Did you mean 'vars'",),
+    ),
+    Case("a field missing", state_edited(_drop(("rerolls",))), ("missing required field",)),
+    Case("wrong type", state_edited(_set(("last_turn",), "soon")), ("last_turn",)),
+    Case("negative seed", state_edited(_set(("seed",), -1)), ("seed",)),
+    Case("seed over 64 bits", state_edited(_set(("seed",), 2**64)), ("seed",)),
+    Case("negative last turn", state_edited(_set(("last_turn",), -3)), ("last_turn",)),
+    Case("turn after the last", state_edited(_set(("state", "turn"), 9)), ("after the last",)),
+    Case(
+        "variable out of bounds",
+        state_edited(_set(("state", "vars", "tension"), 7.0)),
+        ("outside the bounds",),
+    ),
+    Case("a variable missing", state_edited(_drop(("state", "vars", "tension"))), ("missing",)),
+    Case(
+        "unknown variable",
+        state_edited(_renamed(("state", "vars", "tension"), "tensoin")),
+        ("Did you mean 'tension'",),
+    ),
+    Case(
+        "unknown actor",
+        state_edited(_renamed(("state", "attrs", "Red"), "Redd")),
+        ("unknown actor 'Redd'",),
+    ),
+    Case(
+        "belief of zero",
+        state_edited(_set(("state", "beliefs", "Red", "Blue"), [0, 2])),
+        ("beliefs",),
+    ),
+    Case(
+        "belief about nobody",
+        state_edited(_renamed(("state", "beliefs", "Red", "Blue"), "Nobody")),
+        ("unknown actor 'Nobody'",),
+    ),
+    Case("negative count", state_edited(_set(("state", "counts", "red_test"), -4)), ("counts",)),
+    Case(
+        "count of an unknown action",
+        state_edited(_set(("state", "counts", "launch_all"), 1)),
+        ("unknown action 'launch_all'",),
+    ),
+    Case(
+        "a pending effect on nothing",
+        state_edited(_set(("state", "pending"), [[3, ["v", "nothing"], "add", 1.0, "x"]])),
+        ("not a term",),
+    ),
+    Case(
+        "a pending effect with code",
+        state_edited(_set(("state", "pending"), [[3, ["v", "tension"], "__import__", 1.0, "x"]])),
+        ("pending",),
+    ),
+    Case(
+        "an unknown sampled input",
+        state_edited(_set(("inputs",), {"parameters.nope": 1.0})),
+        ("unknown uncertain number 'parameters.nope'",),
+    ),
+    Case("records not a list", state_edited(_set(("records",), "gone")), ("records",)),
+    Case(
+        "another scenario's state",
+        state_edited(_set(("scenario",), "korea")),
+        ("different content",),
+    ),
+]
+
+
+# --- batch manifests (`batch --resume`): a finished batch of the tutorial, then damaged
+BATCH = "b"
+MANIFEST = "manifest.json"
+BATCH_ARGS = ("--runs", "4", "--seed", "1", "--out", BATCH)
+
+
+@functools.cache
+def finished_batch() -> Path:
+    """A finished 4-run batch of the tutorial (made once; copied for each case)."""
+    import tempfile
+
+    from wargame import batch
+
+    folder = Path(tempfile.mkdtemp(prefix="wargame-hostile-")) / BATCH
+    batch.run(TUTORIAL, variants=["base"], runs=4, seed=1, out=folder)
+    return folder
+
+
+def manifest(change: Callable[[str], str | bytes] | str | bytes) -> Callable[[Path], Path]:
+    """The finished batch copied into the folder, its manifest text changed (or replaced)."""
+
+    def make(folder: Path) -> Path:
+        shutil.copytree(finished_batch(), folder / BATCH)
+        path = folder / BATCH / MANIFEST
+        new = change(path.read_text()) if callable(change) else change
+        path.write_bytes(new.encode() if isinstance(new, str) else new)
+        return path
+
+    return make
+
+
+def manifest_edited(edit: Callable[[dict[str, Any]], None]) -> Callable[[Path], Path]:
+    def change(source: str) -> str:
+        data = json.loads(source)
+        edit(data)
+        return json.dumps(data)
+
+    return manifest(change)
+
+
+def manifest_special(kind: str) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        shutil.copytree(finished_batch(), folder / BATCH)
+        path = folder / BATCH / MANIFEST
+        path.unlink()
+        special(kind)(folder).rename(path)
+        return path
+
+    return make
+
+
+MANIFEST_CASES: list[Case] = [
+    Case("a directory", manifest_special("directory"), ("not a file",)),
+    Case("a fifo", manifest_special("fifo"), ("not a file",)),
+    Case("empty file", manifest(""), ("not valid JSON",), located=True),
+    Case("truncated", manifest(lambda t: t[: len(t) // 2]), ("not valid JSON",), located=True),
+    Case("binary", manifest(bytes(range(256)) * 8), ("not UTF-8",)),
+    Case("top level is a list", manifest("[]"), ("a valid dictionary",)),
+    Case("over the size limit", manifest(" " * (9 * MiB)), ("8 MiB",)),
+    Case("deep nesting", manifest("[" * 50_000 + "]" * 50_000), ("not a usable",)),
+    Case("NaN", manifest(lambda t: t.replace('"runs": 4', '"runs": NaN')), ("not finite",)),
+    Case(
+        "duplicate key",
+        manifest(lambda t: t.replace('"runs": 4', '"runs": 4, "runs": 5')),
+        ("'runs' appears twice",),
+    ),
+    Case("another format", manifest_edited(_set(("format",), "wargame-batch/0")), ("format",)),
+    Case(
+        "misspelled field", manifest_edited(_renamed(("runs",), "runz")), ("Did you mean 'runs'",)
+    ),
+    Case("unknown field", manifest_edited(_set(("owner",), "me")), ("unknown field 'owner'",)),
+    Case("negative runs", manifest_edited(_set(("runs",), -4)), ("runs",)),
+    Case("unknown sample", manifest_edited(_set(("sample",), "sobol")), ("sample",)),
+    Case("another batch", manifest_edited(_set(("seed",), 2)), ("different batch", "seed")),
+]
+
+
 def main() -> None:
-    """Play every case through `wargame validate` under the limits; print how each ended."""
+    """Play every case under the limits of harness.py; print how each ended, as a table."""
     import tempfile
 
     from harness import run_limited
 
-    print("| case | exit | message (first problem) |\n| --- | --- | --- |")
-    codes: dict[int, int] = {}
-    for case in SCENARIO_CASES:
-        with tempfile.TemporaryDirectory() as folder:
-            path = case.make(Path(folder))
-            ended = run_limited("validate", path.name, cwd=Path(folder))
-        lines = ended.stderr.strip().splitlines()
-        first = lines[1].strip() if len(lines) > 1 else (lines[0] if lines else "")
-        codes[ended.code] = codes.get(ended.code, 0) + 1
-        print(f"| {case.id} | {ended.code} | {first[:160]} |")
-    print(f"\n{len(SCENARIO_CASES)} cases; exit codes: {codes}")
+    state = ("run", str(TUTORIAL), "--from-state", STATE)
+    resume = ("batch", str(TUTORIAL), *BATCH_ARGS, "--resume")
+    surfaces = [
+        ("scenario file (validate)", SCENARIO_CASES, ("validate", NAME)),
+        ("saved state (run --from-state)", STATE_CASES, state),
+        ("batch manifest (batch --resume)", MANIFEST_CASES, resume),
+    ]
+    print("| surface | case | exit | message (first problem) |\n| --- | --- | --- | --- |")
+    for surface, cases, args in surfaces:
+        codes: dict[int, int] = {}
+        for case in cases:
+            with tempfile.TemporaryDirectory() as folder:
+                case.make(Path(folder))
+                ended = run_limited(*args, cwd=Path(folder))
+            lines = [line.strip() for line in ended.stderr.strip().splitlines()]
+            first = lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0]
+            codes[ended.code] = codes.get(ended.code, 0) + 1
+            print(f"| {surface} | {case.id} | {ended.code} | {first[:150].replace('|', '/')} |")
+        print(f"| {surface} | **{len(cases)} cases** | {codes} | |", file=sys.stderr)
 
 
 if __name__ == "__main__":

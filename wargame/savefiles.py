@@ -1,9 +1,9 @@
-"""Saved game states: their format, and every check a state passes before a game goes on from it.
+"""The JSON files the project reads back: saved game states and batch manifests.
 
-A state file may have been edited by hand, damaged, or come from another scenario; nothing in
+Such a file may have been edited by hand, damaged, or come from another scenario; nothing in
 it may crash a game later or smuggle NaN, unknown actors or out-of-bounds values into it. So
-it is read like a scenario file: a typed schema (unknown fields get "did you mean"), then
-every name checked against the scenario and every number against its bounds.
+it is read like a scenario file: a typed schema (unknown fields get "did you mean"), then, for
+a state, every name checked against the scenario and every number against its bounds.
 """
 
 from __future__ import annotations
@@ -215,3 +215,43 @@ def _is_term(term: tuple[str, ...], bounds: Any, actors: list[str]) -> bool:
         and term[2] in actors
         and term[3] in RELATION_FIELDS
     )
+
+
+class Manifest(_Saved):
+    """`manifest.json` of a batch directory: what the batch is, so a resume can match it."""
+
+    format: Literal["wargame-batch/1"]
+    scenario: str
+    scenario_sha256: str
+    variants: list[str] = Field(min_length=1)
+    overrides: list[str]
+    runs: Annotated[int, Field(ge=1)]
+    seed: Annotated[int, Field(ge=0)]
+    sample: Literal["lhs", "random", "none"]
+    chunk_size: Annotated[int, Field(ge=1)]
+    trajectories: bool
+    points_sha256: str | None
+    replicates: Annotated[int, Field(ge=1)]
+    from_state_sha256: str | None
+    engine_version: str
+    design: dict[str, Any] | None
+    seeds: str
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """Read a batch manifest and check its shape; raise InputError naming the file."""
+    data = read_json(path, what="batch manifest")
+    located = Located(data, {}, str(path))
+    try:
+        Manifest.model_validate(data)
+    except ValidationError as error:
+        hint = "it is not a batch manifest; pass --force to start the batch again"
+        problems = schema_problems(located, data, error, root=Manifest)
+        raise InputError(
+            [
+                dataclasses.replace(p, hint=p.hint if "Did you mean" in p.hint else hint)
+                for p in problems
+            ]
+        ) from None
+    result: dict[str, Any] = data
+    return result
