@@ -47,6 +47,10 @@ class RunError(WargameError):
     exit_code = 1
 
 
+class DiskFullError(RunError):
+    """A write failed for lack of space (full disk, quota, file size limit): exit 1."""
+
+
 class InputError(WargameError):
     """One or more problems in an input file; all are reported at once."""
 

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from wargame.errors import InputError, Problem, RunError, WargameError
+from wargame.errors import DiskFullError, InputError, Problem, RunError, WargameError
 
 # Documented limits of the JSON files the project reads (saved states, batch manifests): a
 # 12-turn game with its full records saves about 0.4 MB and 4,000 lists and mappings. Parsed
@@ -38,10 +38,6 @@ BAD_PLACE = {
     for name in ("EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EISDIR", "ENAMETOOLONG")
     if hasattr(errno, name)
 }
-
-
-class DiskFullError(RunError):
-    """A write failed for lack of space (full disk, quota, file size limit): exit 1."""
 
 
 def write_error(

@@ -34,9 +34,8 @@ import pytest
 import yaml
 
 from wargame import batch
-from wargame.errors import InputError, RunError, WargameError
+from wargame.errors import DiskFullError, InputError, RunError, WargameError
 from wargame.model import WargameModel
-from wargame.outputs import DiskFullError
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "scenarios" / "tutorial.yaml"
