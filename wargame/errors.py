@@ -7,8 +7,17 @@ messages are the whole user interface for broken input: no tracebacks.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters that would break a message's line or drive the terminal: shown escaped."""
+
+
+def _escaped(found: re.Match[str]) -> str:
+    """A line break or tab as a space (messages quote multi-line text), others as escapes."""
+    return " " if found.group() in "\n\r\t" else repr(found.group())[1:-1]
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,8 @@ class Problem:
         if self.hint:
             stop = "" if text.endswith((".", "?", "!")) else "."
             text = f"{text}{stop} Fix: {self.hint}"
-        return ": ".join(part for part in (place, self.where, text) if part)
+        line = ": ".join(part for part in (place, self.where, text) if part)
+        return _CONTROL.sub(_escaped, line)
 
 
 class WargameError(Exception):

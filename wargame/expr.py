@@ -42,14 +42,14 @@ import difflib
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeAlias
 
 __all__ = [
     "BUILTINS", "MAX_DEPTH", "MAX_LENGTH", "Binary", "BoolOp", "Call", "Compare", "ExprError",
     "Getter", "Name", "Node", "Not", "Num", "Unary", "calls", "compile_expr", "compile_node",
-    "names", "parse",
+    "names", "parse", "substitute",
 ]  # fmt: skip
 
 MAX_LENGTH = 2000
@@ -428,6 +428,61 @@ def _walk(node: Node) -> Iterator[Node]:
             stack += (n.left, n.right)
         elif isinstance(n, Call):
             stack.extend(n.args)
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary | Not):
+        return (node.operand,)
+    if isinstance(node, Binary | Compare | BoolOp):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def _rebuild(node: Node, kids: list[Node]) -> Node:
+    """node with its children replaced by kids (node itself if they are the same objects)."""
+    if all(new is old for new, old in zip(kids, _children(node), strict=True)):
+        return node
+    if isinstance(node, Unary):
+        return Unary(node.op, kids[0])
+    if isinstance(node, Not):
+        return Not(kids[0])
+    if isinstance(node, Binary):
+        return Binary(node.op, kids[0], kids[1])
+    if isinstance(node, Compare):
+        return Compare(node.op, kids[0], kids[1])
+    if isinstance(node, BoolOp):
+        return BoolOp(node.op, kids[0], kids[1])
+    assert isinstance(node, Call)
+    return Call(node.name, tuple(kids), node.column)
+
+
+def substitute(node: Node, values: Mapping[str, float], keep: Container[str] = ()) -> Node:
+    """The tree with every name found in `values` replaced by its number, without recursion.
+
+    A tree can be about MAX_LENGTH / 2 levels deep ('1+1+...+1' leans left), deeper than
+    Python's recursion limit, so engines must transform trees with this, not recursively.
+    Calls to functions named in `keep` are left as they are (their arguments are ids, not
+    values); unchanged subtrees are the same objects.
+    """
+    done: list[Node] = []
+    todo: list[tuple[Node, bool]] = [(node, False)]
+    while todo:
+        n, expanded = todo.pop()
+        if isinstance(n, Name):
+            done.append(Num(values[n.dotted]) if n.dotted in values else n)
+        elif isinstance(n, Num) or (isinstance(n, Call) and n.name in keep):
+            done.append(n)
+        elif expanded:
+            count = len(_children(n))
+            kids = done[len(done) - count :]
+            del done[len(done) - count :]
+            done.append(_rebuild(n, kids))
+        else:
+            todo.append((n, True))
+            todo.extend((child, False) for child in reversed(_children(n)))
+    return done[0]
 
 
 def names(node: Node) -> set[str]:

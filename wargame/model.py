@@ -8,7 +8,8 @@ people (moves, votes, overrides) are set as attributes before `step()`, which ta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -25,6 +26,10 @@ from wargame.state import DeterrenceState
 if TYPE_CHECKING:
     from wargame.program import CAction
     from wargame.scenario import Scenario
+
+
+_HUGE = 1e300
+"""Escalation sums saturate here (the bound expressions clip their results to)."""
 
 
 class WargameModel(mesa.Model):
@@ -124,7 +129,7 @@ class WargameModel(mesa.Model):
             resolver.plan(self.program, self, moves)
             resolver.apply(self.program, self, moves, effects_log)
             all_moves += moves
-            self.escalation += sum(m.action.escalation for m in moves)
+            self.escalation = escalation_sum((m.action.escalation for m in moves), self.escalation)
             if self.explain:
                 phases.append(
                     {
@@ -152,7 +157,7 @@ class WargameModel(mesa.Model):
             "beliefs": belief_log,
             "rules_fired": rules,
             "effects": effects_log,
-            "escalation_score": sum(m.action.escalation for m in all_moves),
+            "escalation_score": escalation_sum([m.action.escalation for m in all_moves]),
             "rung": self.rung(),
             "state_before": before,
             "state_after": state.summary(),
@@ -360,6 +365,20 @@ class WargameModel(mesa.Model):
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
+
+
+def escalation_sum(weights: Iterable[float], start: float = 0.0) -> float:
+    """start + the sum of escalation weights, kept within +-1e300 however large they are.
+
+    Weights may be any finite numbers, and a few near the largest float add up to infinity
+    (then to NaN against negative ones): such a sum is taken exactly and clipped instead.
+    """
+    weights = list(weights)
+    total = start + sum(weights)
+    if -_HUGE <= total <= _HUGE:
+        return total
+    exact = sum(map(Fraction, weights), Fraction(start))
+    return _HUGE if exact > _HUGE else -_HUGE if exact < -_HUGE else float(exact)
 
 
 def sampled_inputs(scenario: Scenario, given: Mapping[str, float]) -> dict[str, float]:

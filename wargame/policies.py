@@ -9,16 +9,19 @@ final pick does, from the keyed stream, so asking "what would it do?" changes no
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Protocol
 
 from wargame.errors import WargameError
 from wargame.program import CAction, CActor, CDoctrine, branch_odds
 from wargame.rng import KeyedRandom
-from wargame.state import DeterrenceState, Term
+from wargame.state import DeterrenceState, Term, beta_mean
 
 _HUGE = 1e300
-"""Scaled utilities are clipped here so that inf - inf never makes a NaN."""
+"""Utilities and their terms beyond +-1e300 are clipped here (see `_exact_utility`)."""
+_MAX = sys.float_info.max
 
 
 @dataclass(slots=True)
@@ -113,12 +116,21 @@ def utility(
     weights: dict[Term, float],
     explain: bool,
 ) -> tuple[float, dict[str, float] | None]:
-    """Expected utility of one option: objectives, cost, motive and expected responses."""
+    """Expected utility of one option: objectives, cost, motive and expected responses.
+
+    Every part is a product or sum of finite numbers that can still overflow (a weight of
+    1e6 times a change of 1e305, a motive of 1e308 minus a cost of -1e308). While the sizes
+    of the parts add up to at most 1e300, the total and every term are finite as computed;
+    otherwise `_exact_utility` sums them exactly. Which way is taken never depends on
+    `explain`, so records and summary mode make the same choices.
+    """
     terms: dict[str, float] | None = {} if explain else None
     total = 0.0
+    size = 0.0  # the sum of the parts' sizes: bounds the total and every term
     for term, delta in action.linear:
         contribution = weights[term] * delta
         total += contribution
+        size += abs(contribution)
         if terms is not None:
             label = term_label(term)
             terms[label] = terms.get(label, 0.0) + contribution
@@ -137,19 +149,24 @@ def utility(
             delta *= odds[branch]
         contribution = weights[term] * delta
         total += contribution
+        size += abs(contribution)
         if terms is not None:
             label = term_label(term)
             terms[label] = terms.get(label, 0.0) + contribution
     cost = action.cost(state)
     motive = action.motive(state)
     total += motive - cost
+    size += abs(motive) + abs(cost)
     beliefs = state.beliefs[actor.id]
     for responder, loss in action.deterred_by:
         alpha, beta = beliefs[responder]
-        expected = alpha / (alpha + beta) * loss(state)
+        expected = beta_mean(alpha, beta) * loss(state)
         total -= expected
+        size += abs(expected)
         if terms is not None:
             terms[f"response from {responder}"] = -expected
+    if not size <= _HUGE:
+        return _exact_utility(actor, action, state, weights, explain)
     if terms is not None:
         if cost:
             terms["cost"] = -cost
@@ -158,15 +175,97 @@ def utility(
     return total, terms
 
 
+def _exact_utility(
+    actor: CActor,
+    action: CAction,
+    state: DeterrenceState,
+    weights: dict[Term, float],
+    explain: bool,
+) -> tuple[float, dict[str, float] | None]:
+    """`utility` for parts too large for floats: exact sums (fractions), each clipped to +-1e300.
+
+    So a gain of 1e308 and a loss of 1e308 cancel instead of making inf - inf, the result
+    does not depend on the order of the parts, and a utility beyond +-1e300 counts as 1e300.
+    """
+    parts: list[tuple[str, Fraction]] = []  # (term label, exact contribution to the total)
+    for term, delta in action.linear:
+        parts.append((term_label(term), Fraction(weights[term]) * Fraction(delta)))
+    odds: dict[str, float] | None = None
+    for term, op, value, branch in action.scored:
+        amount = Fraction(value(state))
+        if op == "add":
+            change = amount
+        elif op == "mul":
+            change = Fraction(state.get(term)) * (amount - 1)
+        else:
+            change = amount - Fraction(state.get(term))
+        if branch is not None:
+            if odds is None:
+                odds = branch_odds(action, state)
+            change *= Fraction(odds[branch])
+        parts.append((term_label(term), Fraction(weights[term]) * change))
+    cost = Fraction(action.cost(state))
+    motive = Fraction(action.motive(state))
+    parts += [("motive", motive), ("cost", -cost)]
+    beliefs = state.beliefs[actor.id]
+    for responder, loss in action.deterred_by:
+        alpha, beta = beliefs[responder]
+        expected = Fraction(beta_mean(alpha, beta)) * Fraction(loss(state))
+        parts.append((f"response from {responder}", -expected))
+    total = _clip_exact(sum((part for _, part in parts), Fraction(0)))
+    if not explain:
+        return total, None
+    sums: dict[str, Fraction] = {}
+    for label, part in parts:
+        sums[label] = sums.get(label, Fraction(0)) + part
+    terms = {label: _clip_exact(x) for label, x in sums.items() if x or label not in _OPTIONAL}
+    return total, terms
+
+
+_OPTIONAL = ("cost", "motive")
+"""Terms a record shows only when they are not zero."""
+
+
+def _clip_exact(value: Fraction) -> float:
+    """The float nearest an exact number, clipped to +-1e300."""
+    if value > _HUGE:
+        return _HUGE
+    if value < -_HUGE:
+        return -_HUGE
+    return float(value)
+
+
 def logit(utilities: list[float], rationality: float) -> list[float]:
-    """Softmax probabilities, computed stably (log-sum-exp) for any rationality and utility."""
+    """Softmax probabilities exp(λu) / Σ exp(λu), stable (log-sum-exp) for any λ and utility.
+
+    The usual way subtracts the largest λu before exponentiating. When λu overflows (λ = 1e6,
+    u = 1e300) that gives inf - inf; then each option is weighed by exp(λ(u - u_best)) instead,
+    which cannot overflow and keeps the order of huge utilities (1e300 beats 1e299: clipping
+    λu would make them a tie).
+    """
     if not utilities:
         return []
-    scaled = [min(_HUGE, max(-_HUGE, rationality * u)) for u in utilities]
+    scaled = [rationality * u for u in utilities]
     top = max(scaled)
     weights = [math.exp(x - top) for x in scaled]
     total = sum(weights)
+    if not 1.0 <= total <= len(weights):  # inf - inf or NaN somewhere: the careful way
+        weights = _logit_weights(utilities, rationality)
+        total = sum(weights)
     return [w / total for w in weights]
+
+
+def _logit_weights(utilities: list[float], rationality: float) -> list[float]:
+    """exp(λ(u - u_best)) for each utility, u_best the one λu ranks first; never inf or NaN."""
+    lam = 0.0 if rationality != rationality else max(-_MAX, min(_MAX, rationality))
+    if lam == 0.0:
+        return [1.0] * len(utilities)
+    # infinities become the largest floats and NaN the worst utility, so that u - u_best is
+    # never inf - inf: at most -inf (or +inf for a negative λ), whose exponential is 0
+    worst = -_MAX if lam > 0 else _MAX
+    us = [worst if u != u else max(-_MAX, min(_MAX, u)) for u in utilities]
+    best = max(us) if lam > 0 else min(us)
+    return [math.exp(lam * (u - best)) for u in us]
 
 
 def pick_pass_or_option(

@@ -8,10 +8,21 @@ string. Nothing in this module knows about particular actors or regions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from wargame.expr import Call, ExprError, Getter, Name, Node, Num, calls, compile_node, names, parse
+from wargame.expr import (
+    Call,
+    ExprError,
+    Getter,
+    Name,
+    Node,
+    calls,
+    compile_node,
+    names,
+    parse,
+    substitute,
+)
 from wargame.schema import (
     RELATION_FIELDS,
     TARGET_RE,
@@ -386,18 +397,7 @@ class Compiler:
 
     def _inline(self, node: Node) -> Node:
         """Replace parameter names by their numbers, so constant formulas fold to one."""
-        if isinstance(node, Name):
-            return Num(self.params[node.dotted]) if node.dotted in self.params else node
-        if isinstance(node, Call) and node.name in DOMAIN_FUNCTIONS:
-            return node  # their arguments name actors and actions, not values
-        changes: dict[str, Any] = {}
-        for f in fields(node):
-            value = getattr(node, f.name)
-            if isinstance(value, tuple):
-                changes[f.name] = tuple(self._inline(v) for v in value)
-            elif not isinstance(value, (str, int, float)):
-                changes[f.name] = self._inline(value)
-        return replace(node, **changes) if changes else node
+        return substitute(node, self.params, DOMAIN_FUNCTIONS)
 
     def value(self, value: Any, path: Path, self_actor: str | None = None) -> Getter:
         """Compile a Value field: a number, a Quantity or an expression."""
@@ -691,9 +691,17 @@ def branch_odds(action: CAction, state: DeterrenceState | None) -> dict[str, flo
 
 
 def noisy_or(strengths: Iterable[float]) -> float:
-    """Combined strength of several signals in [0, 1]: 1 - prod(1 - s)."""
+    """Combined strength of several signals in [0, 1]: 1 - prod(1 - s).
+
+    A signal outside [0, 1] (a batch may sample one from a wide assumption range) counts as
+    the nearest end, so the result stays in [0, 1] and no belief learns a negative count.
+    """
     miss = 1.0
     for s in strengths:
+        if s > 1.0:
+            s = 1.0
+        elif not s >= 0.0:  # NaN too
+            s = 0.0
         miss *= 1.0 - s
     return 1.0 - miss
 

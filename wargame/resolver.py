@@ -8,12 +8,17 @@ record keeps both the roll and the override.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from wargame.errors import WargameError
 from wargame.program import CAction, CEffect, Program, branch_odds, noisy_or
-from wargame.state import DeterrenceState
+from wargame.state import DeterrenceState, beta_mean
+
+_TINY = math.ulp(0.0)
+"""The smallest positive float: a belief's alpha and beta never reach 0."""
 
 Write = tuple[tuple[str, ...], str, float, int, str]
 """A planned change: (term, op, amount, delay, cause); the amount is fixed when planned."""
@@ -224,12 +229,8 @@ def update_beliefs(
     cap = program.max_belief_strength
     for (observer, responder), strength in sorted(chances.items()):
         ab = state.beliefs[observer][responder]
-        before = ab[0] / (ab[0] + ab[1])
-        ab[0] += learning * strength
-        ab[1] += learning * (1.0 - strength)
-        total = ab[0] + ab[1]
-        if total > cap:
-            ab[0], ab[1] = ab[0] * cap / total, ab[1] * cap / total
+        before = beta_mean(ab[0], ab[1])
+        learn(ab, learning * strength, learning * (1.0 - strength), cap)
         if log is not None:
             log.append(
                 {
@@ -237,6 +238,30 @@ def update_beliefs(
                     "about": responder,
                     "answer_strength": round(strength, 4),
                     "before": round(before, 4),
-                    "after": round(ab[0] / (ab[0] + ab[1]), 4),
+                    "after": round(beta_mean(ab[0], ab[1]), 4),
                 }
             )
+
+
+def learn(ab: list[float], up: float, down: float, cap: float) -> None:
+    """Add pseudo-observations to a Beta belief [alpha, beta], then cap alpha + beta at `cap`.
+
+    Both stay finite and above 0 whatever the sizes: if the plain arithmetic overflows (a
+    prior near the largest float, a learning rate of 1e300) or crushes one of them to 0
+    (scaled down by 50/1e300), it is done again exactly and rounded once.
+    """
+    alpha, beta = ab[0] + up, ab[1] + down
+    total = alpha + beta
+    if total > cap:
+        alpha, beta = alpha * cap / total, beta * cap / total
+    if not (0.0 < alpha < math.inf and 0.0 < beta < math.inf):
+        exact_alpha, exact_beta = Fraction(ab[0]) + Fraction(up), Fraction(ab[1]) + Fraction(down)
+        exact_total = exact_alpha + exact_beta
+        if exact_total > cap:
+            exact_alpha, exact_beta = (
+                exact_alpha * Fraction(cap) / exact_total,
+                exact_beta * Fraction(cap) / exact_total,
+            )
+        # at most max(cap, the sum before) now, so finite; the smallest float keeps both > 0
+        alpha, beta = max(float(exact_alpha), _TINY), max(float(exact_beta), _TINY)
+    ab[0], ab[1] = alpha, beta

@@ -25,7 +25,8 @@ from pydantic import BaseModel, ValidationError
 
 from wargame.errors import InputError, Problem, suggest
 from wargame.program import Compiler, Program, number
-from wargame.schema import ID_PATTERN, Parameter, Quantity, ScenarioSpec
+from wargame.schema import ID_PATTERN, RELATION_FIELDS, Parameter, Quantity, ScenarioSpec
+from wargame.state import RELATION_BOUNDS
 from wargame.yamlsafe import Located, load_yaml, load_yaml_text
 
 DataPath = tuple[str | int, ...]
@@ -331,20 +332,28 @@ def _descend(tp: Any, part: Any) -> Any:
     return None
 
 
+SUGGESTIONS = 50
+"""Unknown names per file that get a "did you mean" (each compares against every name)."""
+
+
 def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
     """Names that must refer to something that exists, checked across the whole file."""
     problems: list[Problem] = []
     actors, actions = set(spec.actors), spec.actions
 
+    suggestions = [SUGGESTIONS]  # "did you mean" costs a scan of the names: a budget per file
+
     def need(kind: str, name: str, known: Any, path: DataPath) -> None:
         if name not in known:
+            suggestions[0] -= 1
+            close = suggest(name, known).strip() if suggestions[0] >= 0 else ""
             problems.append(
                 located.problem(
-                    path,
-                    f"unknown {kind} '{name}'",
-                    suggest(name, known).strip() or f"declare it under {kind}s:",
+                    path, f"unknown {kind} '{name}'", close or f"declare it under {kind}s:"
                 )
             )
+
+    cast = {(b.ballot.on, b.actor) for b in actions.values() if b.ballot}
 
     for key, quantity in _quantities(spec):
         if quantity.source is not None:
@@ -361,12 +370,7 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
         if action.consent:
             for voter in action.consent.voters:
                 need("actor", voter, actors, ("actions", aid, "consent", "voters"))
-                ballots = [
-                    b
-                    for b in actions.values()
-                    if b.ballot and b.ballot.on == aid and b.actor == voter
-                ]
-                if voter in actors and not ballots:
+                if voter in actors and (aid, voter) not in cast:
                     problems.append(
                         located.problem(
                             ("actions", aid, "consent", "voters"),
@@ -498,15 +502,29 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
     if spec.state.ladder:
         need("variable", spec.state.ladder.variable, spec.state.variables, ("state", "ladder"))
     for name, var in spec.state.variables.items():
-        if not var.min <= number(var.initial) <= var.max:
+        if not _fits(var.initial, var.min, var.max):
             problems.append(
                 located.problem(
                     ("state", "variables", name, "initial"),
-                    f"initial value {number(var.initial)} is outside [{var.min}, {var.max}]",
+                    f"initial value {_shown(var.initial)} is outside [{var.min}, {var.max}]",
                     "move it inside the bounds",
                 )
             )
     return problems
+
+
+def _fits(value: float | Quantity, low: float, high: float) -> bool:
+    """Whether a number lies in [low, high], and with it every value its assumption allows."""
+    if isinstance(value, Quantity) and value.assumption is not None:
+        return low <= value.assumption[0] and value.assumption[1] <= high
+    return low <= number(value) <= high
+
+
+def _shown(value: float | Quantity) -> str:
+    """The number as a message names it, with its assumption range if it has one."""
+    if isinstance(value, Quantity) and value.assumption is not None:
+        return f"{number(value)} (assumption range [{value.assumption[0]}, {value.assumption[1]}])"
+    return str(number(value))
 
 
 def consistency_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
@@ -526,7 +544,7 @@ def consistency_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
                 "rename the parameter",
             )
     for aid, actor in spec.actors.items():
-        if number(actor.rationality) < 0:
+        if not _fits(actor.rationality, 0.0, math.inf):
             bad(
                 ("actors", aid, "rationality"),
                 "rationality must be >= 0",
@@ -534,27 +552,36 @@ def consistency_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
             )
         for attr, value in actor.attributes.items():
             bounds = spec.state.attributes.get(attr)
-            if bounds is not None and not bounds.min <= number(value) <= bounds.max:
+            if bounds is not None and not _fits(value, bounds.min, bounds.max):
                 bad(
                     ("actors", aid, "attributes", attr),
-                    f"{number(value)} is outside the bounds [{bounds.min}, {bounds.max}] of "
+                    f"{_shown(value)} is outside the bounds [{bounds.min}, {bounds.max}] of "
                     f"'{attr}'",
                     "change the value or the attribute's bounds",
                 )
     for attr, aspec in spec.state.attributes.items():
-        if not aspec.min <= number(aspec.default) <= aspec.max:
+        if not _fits(aspec.default, aspec.min, aspec.max):
             bad(
                 ("state", "attributes", attr, "default"),
-                f"default {number(aspec.default)} is outside [{aspec.min}, {aspec.max}]",
+                f"default {_shown(aspec.default)} is outside [{aspec.min}, {aspec.max}]",
                 "move it inside the bounds",
             )
+    for i, relation in enumerate(spec.relations):
+        for field in RELATION_FIELDS:
+            value = getattr(relation, field)
+            if not _fits(value, *RELATION_BOUNDS):
+                bad(
+                    ("relations", i, field),
+                    f"{field} must lie in [0, 1], got {_shown(value)}",
+                    "0 is none, 1 the strongest",
+                )
     phased = {a for phase in spec.phases for a in phase.actors}
     for aid, action in spec.actions.items():
         path: DataPath = ("actions", aid)
-        if not 0.0 <= number(action.signals) <= 1.0:
+        if not _fits(action.signals, 0.0, 1.0):
             bad(
                 (*path, "signals"),
-                "signals must lie in [0, 1]",
+                f"signals must lie in [0, 1], got {_shown(action.signals)}",
                 "0 signals no resolve, 1 the strongest possible",
             )
         if action.actor in action.deterred_by:
@@ -692,7 +719,7 @@ def _locate(
     i = 0
     while True:
         if isinstance(node, list):
-            if not parts[i].isdigit() or int(parts[i]) >= len(node):
+            if not (parts[i].isdecimal() and parts[i].isascii()) or int(parts[i]) >= len(node):
                 _bad_path(located, dotted, parts[i], [str(n) for n in range(len(node))], origin)
             key: str | int = int(parts[i])
             step = 1

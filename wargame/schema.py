@@ -84,6 +84,16 @@ class Meta(Strict):
     )
     turns: int = Field(ge=1, le=1000)
 
+    @model_validator(mode="after")
+    def _calendar_holds_every_turn(self) -> Meta:
+        try:
+            self.turn_date(self.turns)
+        except (ValueError, OverflowError):
+            raise ValueError(
+                f"turn {self.turns} would begin after the year 9999; start earlier"
+            ) from None
+        return self
+
     def turn_date(self, turn: int) -> dt.date:
         """Calendar date at which turn `turn` (1-based) begins."""
         count_text, unit = self.turn_length.split()
@@ -322,8 +332,15 @@ class Action(Strict):
             for b in branches
             if isinstance(b.probability, (int, float, Quantity))
         ]
-        if any(not 0 <= p <= 1 for p in fixed):
-            raise ValueError("branch probabilities must lie in [0, 1]")
+        ranges = [
+            b.probability.assumption
+            for b in branches
+            if isinstance(b.probability, Quantity) and b.probability.assumption is not None
+        ]
+        if any(not 0 <= p <= 1 for p in fixed) or any(not 0 <= lo <= hi <= 1 for lo, hi in ranges):
+            raise ValueError(
+                "branch probabilities must lie in [0, 1], and so must their assumption ranges"
+            )
         if sum(fixed) > 1 + 1e-9:
             raise ValueError(f"branch probabilities add up to {sum(fixed):.3f}, more than 1")
         return branches
@@ -413,7 +430,9 @@ class ScenarioSpec(Strict):
         default={}, description="escalation weight per category (e.g. Rivera et al. 2024)"
     )
     state: StateSpec
-    actors: dict[Identifier, Actor] = Field(min_length=1)
+    actors: dict[Identifier, Actor] = Field(
+        min_length=1, max_length=100, description="at most 100: beliefs grow with the square"
+    )
     relations: list[Relation] = []
     actions: dict[Identifier, Action] = Field(min_length=1)
     phases: list[Phase] = Field(min_length=1)

@@ -18,6 +18,15 @@ Term = tuple[str, ...]
 RELATION_BOUNDS = (0.0, 1.0)
 
 
+def beta_mean(alpha: float, beta: float) -> float:
+    """alpha / (alpha + beta), also when the sum overflows (both near the largest float)."""
+    total = alpha + beta
+    if total == math.inf:
+        half = 0.5 * alpha
+        return half / (half + 0.5 * beta)
+    return alpha / total
+
+
 class DeterrenceState:
     """The mutable state of one game; bounds are enforced on every write."""
 
@@ -91,7 +100,7 @@ class DeterrenceState:
     def belief(self, observer: str, subject: str) -> float:
         """Mean of `observer`'s Beta belief in `subject`'s resolve."""
         alpha, beta = self.beliefs[observer][subject]
-        return alpha / (alpha + beta)
+        return beta_mean(alpha, beta)
 
     def count_taken(self, key: str) -> None:
         """Record one more use of an action or 'action.branch' this turn."""

@@ -3,8 +3,9 @@
 Scenario files travel by e-mail, so any text may arrive. It is parsed into events by the
 SafeLoader's parser (libyaml's when available: linear time even on hostile input) and
 `_Composer` builds plain data from those events itself, without recursion. That is where
-nesting depth, node counts after alias expansion, tags, duplicate keys and non-finite numbers
-are checked and where each value's line and column is recorded. No tag ever constructs an object.
+nesting depth, node counts after alias expansion, tags, duplicate keys, non-finite numbers and
+control characters written as escapes are checked and where each value's line and column is
+recorded. No tag ever constructs an object.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ MAX_BYTES = 2 * 1024 * 1024  # documented size limit for scenario/state files
 MAX_DEPTH = 64  # nesting depth limit
 MAX_NODES = 200_000  # total nodes after alias expansion (alias-bomb guard)
 _MAX_NUMBER_CHARS = 1000  # longer "numbers" (e.g. 1:2:3:... base-60) take quadratic time
+# Anchor names compared for "did you mean" hints per file: each bad alias compares its name
+# with every anchor, so thousands of bad aliases would take quadratic time without a budget.
+_SUGGESTION_BUDGET = 50_000
 
 # libyaml's parser when present: PyYAML's pure-Python one needs ~15 s for a hostile 2 MiB file.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -34,6 +38,11 @@ _NULL, _MERGE = _CORE + "null", _CORE + "merge"
 _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _NUMBER_TAGS = {_CORE + "int", _CORE + "float"}
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# In a scalar's value (after escapes such as "\e" or "\x1b" are decoded): control characters
+# other than tab and newline, and line separators. Messages quote keys and values, and these
+# would break their one line or drive the terminal that shows them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # escaped when a message quotes text
 _SYNTAX_HINTS = (  # (fragment of the parser's message, hint); the first match wins
     ("'\\t'", "Indent with spaces: YAML does not allow tab characters."),
     ("mapping values are not allowed", "Put text that contains ': ' in quotes."),
@@ -202,6 +211,12 @@ def _syntax_problem(error: yaml.MarkedYAMLError, text: str, file: str) -> Proble
     return Problem(file, line, column, message, hint)
 
 
+def _visible(text: str, limit: int = 80) -> str:
+    """Text from the file, for a message: control characters escaped (a tag's %01 is one)."""
+    text = _UNSHOWN.sub(lambda found: repr(found.group())[1:-1], text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _dotted(path: Sequence[str | int]) -> str:
     """("actors", 0, "name") -> "actors[0].name"."""
     text = ""
@@ -253,6 +268,7 @@ class _Composer:
         self.stack: list[_Frame] = []
         self.nodes = 0
         self.root: Any = None
+        self.suggestion_budget = _SUGGESTION_BUDGET
 
     def run(self) -> None:
         """Consume events to the end of the stream; _Stop or yaml errors end it early."""
@@ -308,14 +324,20 @@ class _Composer:
         if tag is None or tag == "!":
             tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
         value: Any = None
-        if tag not in _SCALAR_TAGS:
+        key = None if tag == _NULL else event.value  # keys are their source text
+        if bad := _CONTROL.search(event.value):
+            kind = "key" if is_key else "text"
+            message = f"the {kind} contains the control character U+{ord(bad.group()):04X}"
+            hint = "Delete it (an escape such as \\e, \\x1b or \\r, or an invisible character)."
+            self.report(pos, message, hint)
+            key = None
+        elif tag not in _SCALAR_TAGS:
             self.bad_tag(tag, pos)
         elif not is_key:
             value = self.construct(tag, event.value, pos)
-        key = None if tag == _NULL else event.value  # keys are their source text
         if event.anchor is not None:
             self.anchors[event.anchor] = _Anchor(key if is_key else value, key)
-        self.add(key if is_key else value, pos, key, 0)
+        self.add(key if is_key else value, pos, key, 0, reported=bad is not None)
 
     def construct(self, tag: str, text: str, pos: _Pos) -> Any:
         """The value of a scalar with a core tag, or None after reporting why it has none."""
@@ -335,7 +357,7 @@ class _Composer:
 
     def bad_tag(self, tag: str, pos: _Pos) -> None:
         """Report a tag that is not a core tag, or one on the wrong kind of node."""
-        shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+        shown = _visible("!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag)
         if tag == _MERGE:
             self.report(pos, "merge keys (<<) are not supported", "Write the entries out in full.")
         elif tag in _SCALAR_TAGS or tag in (_CORE + "map", _CORE + "seq"):
@@ -377,7 +399,11 @@ class _Composer:
             self.report(pos, message, "An alias can only repeat a value that is complete.")
             anchor = None
         elif anchor is None:
-            hint = f"Define &{name} before using *{name}.{suggest(name, self.anchors)}"
+            near = ""
+            if len(self.anchors) <= self.suggestion_budget:
+                self.suggestion_budget -= len(self.anchors)
+                near = suggest(name, self.anchors)
+            hint = f"Define &{name} before using *{name}.{near}"
             self.report(pos, f"the alias *{name} has no anchor &{name} before it", hint)
         if anchor is None:
             self.add(None, pos, name, 0)
@@ -394,8 +420,13 @@ class _Composer:
             self.locations.extend(((*path, *p[skip:]), xy) for p, xy in copies)
         self.add(anchor.value, pos, anchor.key, anchor.height)
 
-    def add(self, value: Any, pos: _Pos, key: str | None, height: int) -> None:
-        """Put a finished node in its place: the root, a list item, a mapping key or value."""
+    def add(
+        self, value: Any, pos: _Pos, key: str | None, height: int, *, reported: bool = False
+    ) -> None:
+        """Put a finished node in its place: the root, a list item, a mapping key or value.
+
+        `reported`: a key is None because its problem is already reported.
+        """
         if not self.stack:
             self.root = value
             return
@@ -408,7 +439,8 @@ class _Composer:
                 top.data[top.key] = value
             top.has_key = False
         else:
-            top.has_key, top.key = True, self.check_key(top, key, pos)
+            top.has_key = True
+            top.key = None if reported else self.check_key(top, key, pos)
 
     def check_key(self, frame: _Frame, key: str | None, pos: _Pos) -> str | None:
         """The key for the next value, or None (after reporting why) to drop that value."""

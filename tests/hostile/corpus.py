@@ -208,6 +208,45 @@ SCENARIO_CASES: list[Case] = [
         tiny_edited(_set(("actions", "p_test", "branches", 1, "probability"), 0.6)),
         ("more than 1",),
     ),
+    Case(
+        "probability whose assumption range passes 1",
+        tiny_edited(
+            _set(
+                ("actions", "p_test", "branches", 0, "probability"),
+                {"value": 0.7, "assumption": [0.5, 1.2]},
+            )
+        ),
+        ("assumption ranges",),
+        located=True,
+    ),
+    Case(
+        "signal whose assumption range passes 1",
+        tiny(actions={"g_strong": {"signals": {"value": 0.9, "assumption": [0.5, 3]}}}),
+        ("signals must lie in [0, 1], got 0.9 (assumption range [0.5, 3.0])",),
+        located=True,
+    ),
+    Case(
+        "rationality whose assumption range goes below 0",
+        tiny(actors={"P": {"rationality": {"value": 1, "assumption": [-2, 5]}}}),
+        ("rationality must be >= 0",),
+    ),
+    Case(
+        "relation above 1",
+        tiny(relations=[{"from": "A", "to": "G", "alliance": 1, "trust": 1.5}]),
+        ("trust must lie in [0, 1], got 1.5",),
+    ),
+    Case(
+        "a game that would end after the year 9999",
+        tiny(scenario={"start_date": "9999-06-01", "turns": 12}),
+        ("after the year 9999",),
+        located=True,
+    ),
+    Case(
+        "too many actors",
+        tiny(actors={f"X{i}": {"name": "x", "rationality": 1} for i in range(101)}),
+        ("at most 100",),
+        located=True,
+    ),
     Case("negative turns", tiny(scenario={"turns": -3}), ("turns",), located=True),
     Case("zero turns", tiny(scenario={"turns": 0}), ("turns",), located=True),
     Case("negative cooldown", tiny(actions={"a_wait": {"cooldown": -1}}), ("cooldown",)),
