@@ -9,6 +9,7 @@ a state, every name checked against the scenario and every number against its bo
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -150,11 +151,13 @@ def _against_scenario(located: Located, scenario: Scenario, data: Any) -> list[P
 
     state = data["state"]
     variables = [term[1] for term in bounds if term[0] == "v"]
-    for name in [*variables, *state["vars"]]:
-        if name not in state["vars"]:
+    for name, value in state["vars"].items():
+        if known(("state", "vars", name), name, variables, "variable"):
+            within(("state", "vars", name), value, *bounds[("v", name)])
+    unknown = [name for name in state["vars"] if name not in variables]
+    for name in variables:
+        if name not in state["vars"] and not difflib.get_close_matches(name, unknown, n=1):
             problems.append(located.problem(("state", "vars"), f"variable '{name}' is missing"))
-        elif known(("state", "vars", name), name, variables, "variable"):
-            within(("state", "vars", name), state["vars"][name], *bounds[("v", name)])
     for actor, values in state["attrs"].items():
         if not known(("state", "attrs", actor), actor, actors, "actor"):
             continue

@@ -250,7 +250,24 @@ def schema_problems(
             err = min(errs, key=lambda e: e["type"] in _TYPE_WORDS)
             message = err["msg"].removeprefix("Value error, ")
             problems.append(located.problem(place, message, _hint(err)))
-    return problems
+    return _misspelled_not_missing(problems)
+
+
+def _misspelled_not_missing(problems: list[Problem]) -> list[Problem]:
+    """Drop "missing required field 'seed'" where an unknown 'seeed' beside it is the cause."""
+    meant = {
+        (p.where.rpartition(".")[0], p.hint.removeprefix("Did you mean '").removesuffix("'?"))
+        for p in problems
+        if p.message.startswith("unknown field") and p.hint.startswith("Did you mean")
+    }
+    return [
+        p
+        for p in problems
+        if not (
+            p.message.startswith("missing required field")
+            and (p.where, p.message.split("'")[1]) in meant
+        )
+    ]
 
 
 def _hint(err: Any) -> str:
