@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +33,13 @@ class Case:
     make: Callable[[Path], Path]
     says: tuple[str, ...] = ()
     located: bool = False  # the message must give line and column
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def text(content: str | bytes) -> Callable[[Path], Path]:
-    """A case whose file holds exactly these bytes."""
+def text(content: str | bytes, name: str = NAME) -> Callable[[Path], Path]:
+    """A case whose file (folder/name) holds exactly these bytes."""
 
     def make(folder: Path) -> Path:
-        path = folder / NAME
+        path = folder / name
         path.write_bytes(content.encode() if isinstance(content, str) else content)
         return path
 
@@ -362,12 +361,7 @@ def saved_state() -> str:
 
 
 def state_bytes(content: str | bytes) -> Callable[[Path], Path]:
-    def make(folder: Path) -> Path:
-        path = folder / STATE
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-        return path
-
-    return make
+    return text(content, STATE)
 
 
 def state_edited(edit: Callable[[dict[str, Any]], None]) -> Callable[[Path], Path]:

@@ -19,6 +19,7 @@ import itertools
 import json
 import math
 import sys
+import typing
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +34,7 @@ from wargame.model import WargameModel, escalation_sum
 from wargame.policies import Scored, logit, pick, pick_pass_or_option
 from wargame.resolver import learn
 from wargame.scenario import Scenario, load_scenario_text
+from wargame.schema import Category
 from wargame.state import beta_mean
 
 BIGGEST = sys.float_info.max
@@ -43,14 +45,7 @@ EXPR_MAX = 1e300
 ACTORS = ("P", "G", "A", "V")
 VARIABLES = ("tension", "new_normal", "sanctions", "slow")
 ATTRIBUTES = ("capability", "drive")
-CATEGORIES = (
-    "de_escalation",
-    "status_quo",
-    "posturing",
-    "non_violent_escalation",
-    "violent_escalation",
-    "nuclear",
-)
+CATEGORIES = typing.get_args(Category)
 
 # ------------------------------------------------------------------------------ numbers
 
