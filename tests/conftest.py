@@ -6,7 +6,7 @@ import copy
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +200,20 @@ def run_cli(*args: str | Path, cwd: Path, timeout: float = 120) -> subprocess.Co
 def play(scenario: Scenario, seed: int = 0, turns: int | None = None) -> WargameModel:
     """Run a whole game with records."""
     return WargameModel(scenario, seed=seed, turns=turns).run()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A real Dask LocalCluster per test module: two worker processes, one thread each
+    (started once, ~1 s); nannies restart a killed worker. Logs are silenced below CRITICAL,
+    since a killed worker's lost keys are logged as errors."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=50,
+    ) as local:
+        yield local

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,21 +92,6 @@ def no_tmp_files(out: Path) -> list[Path]:
 
 
 # -- 1. the same table on every executor ---------------------------------------------------------
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    """A real LocalCluster: two worker processes, one thread each (started once, ~1 s)."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=40,
-    ) as local:
-        yield local
-
-
 @slow
 def test_sequential_processes_and_dask_give_identical_tables(tmp_path, cluster):
     from distributed import Client

@@ -133,7 +133,7 @@ def _start(
     if data is None:
         return WargameModel(scenario, seed=seed, turns=turns)
     last = scenario.spec.scenario.turns if turns is None else turns
-    return WargameModel.restore(scenario, data, file=str(from_state), turns=last)
+    return WargameModel.restore(scenario, data, turns=last, check=False)  # read_snapshot checked
 
 
 @app.command()

@@ -272,21 +272,6 @@ batch.play_chunk = getattr(batch.play_chunk, "__wrapped__", batch.play_chunk)
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    """A real LocalCluster: two worker processes (nannies restart a killed one)."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=50,  # a killed worker's lost keys are logged as errors: expected here
-    ) as local:
-        yield local
-
-
-@pytest.fixture(scope="module")
 def dask_reference(tmp_path_factory) -> Tables:
     out = tmp_path_factory.mktemp("dask-reference") / "out"
     batch.run(TUTORIAL, out=out, **DASK_ARGS)
