@@ -9,12 +9,12 @@ import os
 from setuptools import setup
 
 HOT_MODULES = [
-    "wargame/expr.py",
-    "wargame/program.py",
-    "wargame/policies.py",
-    "wargame/resolver.py",
-    "wargame/rng.py",
-    "wargame/state.py",
+    "wargame/scenario/expr.py",
+    "wargame/engine/program.py",
+    "wargame/engine/policies.py",
+    "wargame/engine/resolver.py",
+    "wargame/engine/rng.py",
+    "wargame/engine/state.py",
 ]
 
 ext_modules = []

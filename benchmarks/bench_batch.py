@@ -58,10 +58,10 @@ import mesa
 import pyarrow.parquet as pq
 
 import wargame
-from wargame import batch
-from wargame.batch import BASE, BatchSpec, _summary_row, run_seed
-from wargame.model import WargameModel
-from wargame.scenario import Scenario, load_scenario
+from wargame.batch import runner as batch
+from wargame.batch.runner import BASE, BatchSpec, _summary_row, run_seed
+from wargame.engine.model import WargameModel
+from wargame.scenario.loading import Scenario, load_scenario
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "korea_2017_over_japan.yaml"
 MiB = 1024 * 1024

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import wargame
-from wargame.model import WargameModel
-from wargame.scenario import load_scenario
+from wargame.engine.model import WargameModel
+from wargame.scenario.loading import load_scenario
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "korea_2017_over_japan.yaml"
 

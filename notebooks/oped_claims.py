@@ -19,8 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from wargame.model import WargameModel
-from wargame.scenario import load_scenario
+from wargame.engine.model import WargameModel
+from wargame.scenario.loading import load_scenario
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "korea_2017_over_japan.yaml"
 VARIANTS = ("weak_response", "strong_united_response")

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from hypothesis import settings
 
-from wargame.model import WargameModel
-from wargame.scenario import Scenario, load_scenario_text
+from wargame.engine.model import WargameModel
+from wargame.scenario.loading import Scenario, load_scenario_text
 
 # CI runs the same examples every time (a failure there is reproducible); locally hypothesis
 # explores new ones on every run.

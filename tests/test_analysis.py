@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wargame.analysis import (
+from wargame.stats.intervals import (
     Interval,
     bootstrap_paired_mean_difference,
     newcombe_independent,

@@ -28,12 +28,12 @@ import yaml
 from conftest import CLI_ENV, SCENARIOS, run_cli, tiny_data
 
 import wargame
-from wargame import batch
+from wargame.batch import runner as batch
+from wargame.batch.sampling import Design, Dimension
+from wargame.engine.model import WargameModel
+from wargame.engine.rng import KeyedRandom
 from wargame.errors import WargameError
-from wargame.model import WargameModel
-from wargame.rng import KeyedRandom
-from wargame.sampling import Design, Dimension
-from wargame.scenario import load_scenario
+from wargame.scenario.loading import load_scenario
 
 TUTORIAL = SCENARIOS / "tutorial.yaml"
 slow = pytest.mark.slow

@@ -16,13 +16,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from wargame.analysis import (
+from wargame.stats.comparison import summarise, table_rows
+from wargame.stats.intervals import (
     bootstrap_paired_mean_difference,
     newcombe_independent,
     newcombe_paired,
     wilson,
 )
-from wargame.comparison import summarise, table_rows
 
 # The 2x2 table of the yes/no outcome "crisis", alt against base, over the complete pairs.
 BOTH, ALT_ONLY, BASE_ONLY, NEITHER = 5, 3, 1, 6

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import wargame.expr as expr_module
-from wargame.expr import (
+import wargame.scenario.expr as expr_module
+from wargame.scenario.expr import (
     BUILTINS,
     MAX_DEPTH,
     Binary,

@@ -9,10 +9,10 @@ from conftest import SCENARIOS, play
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from wargame.engine.model import WargameModel
+from wargame.engine.policies import LogitPolicy
 from wargame.errors import InputError, WargameError
-from wargame.model import WargameModel
-from wargame.policies import LogitPolicy
-from wargame.scenario import load_scenario
+from wargame.scenario.loading import load_scenario
 
 TUTORIAL = SCENARIOS / "tutorial.yaml"
 

@@ -7,9 +7,9 @@ from conftest import scripted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wargame.engine.model import WargameModel
+from wargame.engine.policies import LogitPolicy, Scored, logit, pick, pick_pass_or_option
 from wargame.errors import WargameError
-from wargame.model import WargameModel
-from wargame.policies import LogitPolicy, Scored, logit, pick, pick_pass_or_option
 
 
 @settings(max_examples=300, deadline=None)

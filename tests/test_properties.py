@@ -9,9 +9,9 @@ from conftest import SCENARIOS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wargame.model import WargameModel
-from wargame.policies import logit
-from wargame.scenario import load_scenario
+from wargame.engine.model import WargameModel
+from wargame.engine.policies import logit
+from wargame.scenario.loading import load_scenario
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import play, scripted
 
-from wargame.model import WargameModel
-from wargame.policies import LogitPolicy
+from wargame.engine.model import WargameModel
+from wargame.engine.policies import LogitPolicy
 
 
 def doctrine(actor: str, *choose: str, ballots: dict[str, str] | None = None) -> dict:

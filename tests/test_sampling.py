@@ -8,8 +8,8 @@ import random
 import numpy as np
 import pytest
 
-import wargame.sampling as sampling
-from wargame.sampling import Design, Dimension
+import wargame.batch.sampling as sampling
+from wargame.batch.sampling import Design, Dimension
 
 
 def dims(*names: str, low: float = 0.0, high: float = 1.0) -> list[Dimension]:

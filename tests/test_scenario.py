@@ -15,7 +15,7 @@ import yaml
 from conftest import SCENARIOS, tiny_data
 
 from wargame.errors import InputError, Problem
-from wargame.scenario import Scenario, load_scenario, load_scenario_text
+from wargame.scenario.loading import Scenario, load_scenario, load_scenario_text
 
 FILE = "mini.yaml"
 

@@ -11,9 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wargame import yamlsafe
 from wargame.errors import InputError, Problem, WargameError, suggest
-from wargame.yamlsafe import MAX_BYTES, MAX_DEPTH, MAX_NODES, Located, load_yaml, load_yaml_text
+from wargame.scenario import yamlsafe
+from wargame.scenario.yamlsafe import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_NODES,
+    Located,
+    load_yaml,
+    load_yaml_text,
+)
 
 
 def problems_of(text: str | bytes) -> list[Problem]:

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from wargame.console import print_final, print_turn
 from wargame.errors import InputError, Problem, WargameError
-from wargame.narrative import print_final, print_turn
-from wargame.outputs import write_json
-from wargame.savefiles import read_snapshot
-from wargame.scenario import Scenario, load_scenario
-from wargame.schema import ScenarioSpec
+from wargame.files.atomic import write_json
+from wargame.files.saved import read_snapshot
+from wargame.scenario.loading import Scenario, load_scenario
+from wargame.scenario.schema import ScenarioSpec
 
 if TYPE_CHECKING:
-    from wargame.model import WargameModel
+    from wargame.engine.model import WargameModel
 
 app = typer.Typer(
     help="Policy-response wargames: validate scenarios, run games, print the format.",
@@ -128,7 +128,7 @@ def _start(
     scenario: Scenario, seed: int, turns: int | None, from_state: Path | None
 ) -> WargameModel:
     data = None if from_state is None else read_snapshot(from_state, scenario)
-    from wargame.model import WargameModel  # imports mesa (~0.7 s): only `run` needs it
+    from wargame.engine.model import WargameModel  # imports mesa (~0.7 s): only `run` needs it
 
     if data is None:
         return WargameModel(scenario, seed=seed, turns=turns)
@@ -178,8 +178,8 @@ def batch(
     )
     from rich.table import Table
 
-    from wargame import batch as batches
-    from wargame.comparison import table_rows
+    from wargame.batch import runner as batches
+    from wargame.stats.comparison import table_rows
 
     names = [v.strip() for v in variants.split(",") if v.strip()]
     bar = Progress(
@@ -262,7 +262,7 @@ def sensitivity(
     """First-order and total Sobol indices of one outcome (Saltelli design, SALib)."""
     from rich.table import Table
 
-    from wargame import sensitivity as analysis
+    from wargame.stats import sensitivity as analysis
 
     indices = analysis.sobol(
         file,

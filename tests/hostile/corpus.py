@@ -354,8 +354,8 @@ TUTORIAL = Path(__file__).resolve().parents[2] / "scenarios" / "tutorial.yaml"
 @functools.cache
 def saved_state() -> str:
     """A real saved state: the tutorial game after two turns, as `--save-state` writes it."""
-    from wargame.model import WargameModel
-    from wargame.scenario import load_scenario
+    from wargame.engine.model import WargameModel
+    from wargame.scenario.loading import load_scenario
 
     return json.dumps(WargameModel(load_scenario(TUTORIAL), seed=1, turns=2).run().snapshot())
 
@@ -513,7 +513,7 @@ def finished_batch() -> Path:
     """A finished 4-run batch of the tutorial (made once; copied for each case)."""
     import tempfile
 
-    from wargame import batch
+    from wargame.batch import runner as batch
 
     folder = Path(tempfile.mkdtemp(prefix="wargame-hostile-")) / BATCH
     batch.run(TUTORIAL, variants=["base"], runs=4, seed=1, out=folder)

@@ -33,9 +33,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from wargame import batch
+from wargame.batch import runner as batch
+from wargame.engine.model import WargameModel
 from wargame.errors import DiskFullError, InputError, RunError, WargameError
-from wargame.model import WargameModel
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "scenarios" / "tutorial.yaml"
@@ -228,7 +228,7 @@ def full_disk_after(after: int) -> str:
 import errno
 from pathlib import Path
 import pyarrow.parquet as pq
-from wargame import batch
+from wargame.batch import runner as batch
 batch.FLUSH_SECONDS = 0.0
 _write_table, _seen = pq.write_table, []
 def _failing(table, where, *args, **kwargs):
@@ -251,7 +251,7 @@ DYING_CHUNK = 40  # (of 20 chunks: the kill lands mid-batch, with chunks written
 # the batch from outside. Tasks name play_chunk by reference, so workers use this one.
 DIE_ONCE = """
 import os, signal
-import wargame.batch as batch
+import wargame.batch.runner as batch
 play = getattr(batch.play_chunk, "__wrapped__", batch.play_chunk)
 def dying(spec, start, stop):
     if start == {start}:
@@ -266,7 +266,7 @@ dying.__wrapped__ = play
 batch.play_chunk = dying
 """
 HEALED = """
-import wargame.batch as batch
+import wargame.batch.runner as batch
 batch.play_chunk = getattr(batch.play_chunk, "__wrapped__", batch.play_chunk)
 """
 

@@ -29,13 +29,13 @@ from conftest import tiny_data
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from wargame.engine.model import WargameModel, escalation_sum
+from wargame.engine.policies import Scored, logit, pick, pick_pass_or_option
+from wargame.engine.resolver import learn
+from wargame.engine.state import beta_mean
 from wargame.errors import InputError
-from wargame.model import WargameModel, escalation_sum
-from wargame.policies import Scored, logit, pick, pick_pass_or_option
-from wargame.resolver import learn
-from wargame.scenario import Scenario, load_scenario_text
-from wargame.schema import Category
-from wargame.state import beta_mean
+from wargame.scenario.loading import Scenario, load_scenario_text
+from wargame.scenario.schema import Category
 
 BIGGEST = sys.float_info.max
 """The largest finite float: valid wherever the format takes a plain number."""

@@ -16,8 +16,8 @@ from conftest import run_cli
 from corpus import TUTORIAL
 from harness import tree
 
-from wargame import outputs
 from wargame.errors import WargameError
+from wargame.files import atomic as outputs
 
 SENSITIVITY = ("--outcome", "crisis", "--base-samples", "2", "--replicates", "1")
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from wargame.scenario import Scenario
+    from wargame.scenario.loading import Scenario
 
 
 def print_turn(console: Console, record: dict[str, Any]) -> None:

@@ -32,13 +32,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wargame import __version__
+from wargame.batch.sampling import Design, Dimension, PointDesign
+from wargame.engine.model import WargameModel
+from wargame.engine.rng import derive_seed
+from wargame.engine.snapshot import check_snapshot
 from wargame.errors import InputError, Problem, RunError, WargameError
-from wargame.model import WargameModel
-from wargame.outputs import write_error, write_json
-from wargame.rng import derive_seed
-from wargame.sampling import Design, Dimension, PointDesign
-from wargame.savefiles import check_snapshot, read_manifest, read_snapshot
-from wargame.scenario import Scenario, load_scenario, load_scenario_text
+from wargame.files.atomic import write_error, write_json
+from wargame.files.saved import read_manifest, read_snapshot
+from wargame.scenario.loading import Scenario, load_scenario, load_scenario_text
 
 BASE = "base"
 """The variant name that means the scenario as written, with no variant applied."""
@@ -783,7 +784,7 @@ class BatchResult:
 
     def summary(self, *, resamples: int = 2000) -> dict[str, Any]:
         """Rates and means per variant with intervals, and paired differences to baseline."""
-        from wargame.comparison import summarise
+        from wargame.stats.comparison import summarise
 
         return summarise(self.out / RUNS, self.variants, self.baseline, resamples=resamples)
 

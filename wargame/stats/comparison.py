@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from wargame.analysis import (
+from wargame.stats.intervals import (
     bootstrap_paired_mean_difference,
     newcombe_independent,
     normal_unpaired_mean_difference,

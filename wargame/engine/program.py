@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wargame.expr import (
+from wargame.engine.state import DeterrenceState, Term
+from wargame.scenario.expr import (
     Call,
     ExprError,
     Getter,
@@ -23,7 +24,7 @@ from wargame.expr import (
     parse,
     substitute,
 )
-from wargame.schema import (
+from wargame.scenario.schema import (
     RELATION_FIELDS,
     TARGET_RE,
     Action,
@@ -31,7 +32,6 @@ from wargame.schema import (
     Quantity,
     ScenarioSpec,
 )
-from wargame.state import DeterrenceState, Term
 
 Path = tuple[str | int, ...]
 

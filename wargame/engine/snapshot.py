@@ -1,26 +1,24 @@
-"""The JSON files the project reads back: saved game states and batch manifests.
+"""The saved game state (`WargameModel.snapshot()`): its typed schema and its checks.
 
-Such a file may have been edited by hand, damaged, or come from another scenario; nothing in
-it may crash a game later or smuggle NaN, unknown actors or out-of-bounds values into it. So
-it is read like a scenario file: a typed schema (unknown fields get "did you mean"), then, for
-a state, every name checked against the scenario and every number against its bounds.
+A saved state may have been edited by hand, damaged, or come from another scenario; nothing in
+it may crash a game later or smuggle NaN, unknown actors or out-of-bounds values into it. So it
+is checked like a scenario file: a typed schema (unknown fields get "did you mean"), then every
+name against the scenario and every number against its bounds.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from wargame.errors import InputError, Problem, suggest
-from wargame.outputs import read_json
-from wargame.scenario import Scenario, schema_problems
-from wargame.schema import RELATION_FIELDS
-from wargame.state import RELATION_BOUNDS
-from wargame.yamlsafe import Located
+from wargame.engine.state import RELATION_BOUNDS
+from wargame.errors import Problem, suggest
+from wargame.scenario.loading import Scenario, schema_problems
+from wargame.scenario.schema import RELATION_FIELDS
+from wargame.scenario.yamlsafe import Located
 
 SNAPSHOT_FORMAT = "wargame-state/1"
 WHAT = "saved game state"
@@ -31,11 +29,11 @@ Count = Annotated[int, Field(ge=0)]
 Turn = Annotated[int, Field(ge=0, le=100_000)]
 
 
-class _Saved(BaseModel):
+class Saved(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SavedState(_Saved):
+class SavedState(Saved):
     """`DeterrenceState.to_json()`."""
 
     turn: Turn
@@ -55,7 +53,7 @@ class SavedState(_Saved):
     signals: dict[str, dict[str, Finite]]
 
 
-class Snapshot(_Saved):
+class Snapshot(Saved):
     """`WargameModel.snapshot()`: the whole game, random streams included."""
 
     format: Literal["wargame-state/1"]
@@ -73,17 +71,6 @@ class Snapshot(_Saved):
     inputs: dict[str, Finite] | None
     state: SavedState
     records: list[dict[str, Any]]
-
-
-def read_snapshot(
-    path: str | Path, scenario: Scenario, *, any_variant: bool = False
-) -> dict[str, Any]:
-    """Read a state file and check it against the scenario; raise InputError naming the file."""
-    data: dict[str, Any] = read_json(Path(path), what=WHAT)
-    problems = check_snapshot(scenario, data, str(path), any_variant=any_variant)
-    if problems:
-        raise InputError(problems)
-    return data
 
 
 def check_snapshot(
@@ -218,43 +205,3 @@ def _is_term(term: tuple[str, ...], bounds: Any, actors: list[str]) -> bool:
         and term[2] in actors
         and term[3] in RELATION_FIELDS
     )
-
-
-class Manifest(_Saved):
-    """`manifest.json` of a batch directory: what the batch is, so a resume can match it."""
-
-    format: Literal["wargame-batch/1"]
-    scenario: str
-    scenario_sha256: str
-    variants: list[str] = Field(min_length=1)
-    overrides: list[str]
-    runs: Annotated[int, Field(ge=1)]
-    seed: Annotated[int, Field(ge=0)]
-    sample: Literal["lhs", "random", "none"]
-    chunk_size: Annotated[int, Field(ge=1)]
-    trajectories: bool
-    points_sha256: str | None
-    replicates: Annotated[int, Field(ge=1)]
-    from_state_sha256: str | None
-    engine_version: str
-    design: dict[str, Any] | None
-    seeds: str
-
-
-def read_manifest(path: Path) -> dict[str, Any]:
-    """Read a batch manifest and check its shape; raise InputError naming the file."""
-    data = read_json(path, what="batch manifest")
-    located = Located(data, {}, str(path))
-    try:
-        Manifest.model_validate(data)
-    except ValidationError as error:
-        hint = "it is not a batch manifest; pass --force to start the batch again"
-        problems = schema_problems(located, data, error, root=Manifest)
-        raise InputError(
-            [
-                dataclasses.replace(p, hint=p.hint if "Did you mean" in p.hint else hint)
-                for p in problems
-            ]
-        ) from None
-    result: dict[str, Any] = data
-    return result

@@ -14,18 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 
-from wargame import resolver
-from wargame.actors import StateActor
+from wargame.engine import resolver
+from wargame.engine.actors import StateActor
+from wargame.engine.policies import Decision, DoctrinePolicy, HumanPolicy, LogitPolicy, Policy
+from wargame.engine.resolver import Move, Override
+from wargame.engine.rng import KeyedRandom
+from wargame.engine.snapshot import SNAPSHOT_FORMAT, check_snapshot
+from wargame.engine.state import DeterrenceState
 from wargame.errors import InputError, WargameError
-from wargame.policies import Decision, DoctrinePolicy, HumanPolicy, LogitPolicy, Policy
-from wargame.resolver import Move, Override
-from wargame.rng import KeyedRandom
-from wargame.savefiles import SNAPSHOT_FORMAT, check_snapshot
-from wargame.state import DeterrenceState
 
 if TYPE_CHECKING:
-    from wargame.program import CAction
-    from wargame.scenario import Scenario
+    from wargame.engine.program import CAction
+    from wargame.scenario.loading import Scenario
 
 
 _HUGE = 1e300

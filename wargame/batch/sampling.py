@@ -39,7 +39,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from wargame.rng import derive_seed
+from wargame.engine.rng import derive_seed
 
 __all__ = ["MAX_RUNS", "Design", "Dimension", "Method"]
 

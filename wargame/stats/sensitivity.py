@@ -18,10 +18,10 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from wargame import batch
+from wargame.batch import runner as batch
 from wargame.errors import WargameError
-from wargame.outputs import write_error
-from wargame.scenario import load_scenario
+from wargame.files.atomic import write_error
+from wargame.scenario.loading import load_scenario
 
 
 @dataclass(frozen=True)

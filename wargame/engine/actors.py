@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from wargame.policies import Decision, Policy
+from wargame.engine.policies import Decision, Policy
 
 if TYPE_CHECKING:
-    from wargame.model import WargameModel
-    from wargame.program import CAction, CActor
+    from wargame.engine.model import WargameModel
+    from wargame.engine.program import CAction, CActor
 
 
 class StateActor(mesa.Agent):

@@ -23,11 +23,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from wargame.engine.program import Compiler, Program, number
+from wargame.engine.state import RELATION_BOUNDS
 from wargame.errors import InputError, Problem, suggest
-from wargame.program import Compiler, Program, number
-from wargame.schema import ID_PATTERN, RELATION_FIELDS, Parameter, Quantity, ScenarioSpec
-from wargame.state import RELATION_BOUNDS
-from wargame.yamlsafe import Located, load_yaml, load_yaml_text
+from wargame.scenario.schema import ID_PATTERN, RELATION_FIELDS, Parameter, Quantity, ScenarioSpec
+from wargame.scenario.yamlsafe import Located, load_yaml, load_yaml_text
 
 DataPath = tuple[str | int, ...]
 _CONDITIONS = ("requires", "when")

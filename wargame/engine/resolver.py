@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from wargame.engine.program import CAction, CEffect, Program, branch_odds, noisy_or
+from wargame.engine.state import DeterrenceState, beta_mean
 from wargame.errors import WargameError
-from wargame.program import CAction, CEffect, Program, branch_odds, noisy_or
-from wargame.state import DeterrenceState, beta_mean
 
 _TINY = math.ulp(0.0)
 """The smallest positive float: a belief's alpha and beta never reach 0."""

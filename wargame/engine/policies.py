@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Protocol
 
+from wargame.engine.program import CAction, CActor, CDoctrine, branch_odds
+from wargame.engine.rng import KeyedRandom
+from wargame.engine.state import DeterrenceState, Term, beta_mean
 from wargame.errors import WargameError
-from wargame.program import CAction, CActor, CDoctrine, branch_odds
-from wargame.rng import KeyedRandom
-from wargame.state import DeterrenceState, Term, beta_mean
 
 _HUGE = 1e300
 """Utilities and their terms beyond +-1e300 are clipped here (see `_exact_utility`)."""

@@ -1,0 +1,1 @@
+"""Everything the tool writes or reads back: atomic outputs, saved states, batch manifests."""

@@ -1,0 +1,1 @@
+"""A live game: the session (undo history, input journal), and later the terminal program."""

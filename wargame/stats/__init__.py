@@ -1,0 +1,1 @@
+"""Statistics of batch results: intervals, paired comparisons, sensitivity indices."""
