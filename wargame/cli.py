@@ -262,7 +262,8 @@ def sensitivity(
     """First-order and total Sobol indices of one outcome (Saltelli design, SALib)."""
     from rich.table import Table
 
-    from wargame.stats import sensitivity as analysis
+    from wargame.batch import sensitivity as analysis
+    from wargame.stats.sensitivity import plot
 
     indices = analysis.sobol(
         file,
@@ -288,7 +289,7 @@ def sensitivity(
             f"{index.total:.3f} ± {index.total_conf:.3f}",
         )
     picture = out / "sobol.png"
-    analysis.plot(indices, outcome, picture)
+    plot(indices, outcome, picture)
     write_json(out / "sobol.json", [vars(i) for i in indices])
     Console(highlight=False, width=120).print(table)
     out_console = Console(highlight=False)
