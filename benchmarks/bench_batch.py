@@ -59,7 +59,9 @@ import pyarrow.parquet as pq
 
 import wargame
 from wargame.batch import runner as batch
-from wargame.batch.runner import BASE, BatchSpec, _summary_row, run_seed
+from wargame.batch.spec import BASE, BatchSpec, design, run_seed
+from wargame.batch.storage import RUNS
+from wargame.batch.worker import summary_row
 from wargame.engine.model import WargameModel
 from wargame.scenario.loading import Scenario, load_scenario
 
@@ -87,7 +89,7 @@ def final_row(model: ShippedScenarioModel) -> dict[str, Any] | None:
     """Model reporter: the runner's row for the finished game (None on earlier turns)."""
     if model.running:
         return None
-    return {"seed": model.seed, "variant": model.variant, **_summary_row(model.summary())}
+    return {"seed": model.seed, "variant": model.variant, **summary_row(model.summary())}
 
 
 class ShippedScenarioModel(WargameModel):
@@ -219,7 +221,7 @@ def plain_loop(path: str, variants: tuple[str, ...], runs: int, seed: int, sampl
     if sample != "none":
         text = Path(path).read_text(encoding="utf-8")
         spec = BatchSpec(path, text, variants, (), runs, seed, sample, chunk_size=runs)
-        sample_design = batch.design(spec)  # the runner's design: the same values per run
+        sample_design = design(spec)  # the runner's design: the same values per run
     sampled = {v: {u.path for u in s.sampled} for v, s in scenarios.items()}
     games: Games = {}
     for i in range(runs):
@@ -251,7 +253,7 @@ def through_runner(
         sample=sample,
         force=True,
     )
-    table = pq.read_table(out / batch.RUNS, columns=["seed", "variant", "turns", "escalation"])
+    table = pq.read_table(out / RUNS, columns=["seed", "variant", "turns", "escalation"])
     rows = zip(*(table[c].to_pylist() for c in table.column_names), strict=True)
     return {(s, v): (t, e) for s, v, t, e in rows}
 

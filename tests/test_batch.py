@@ -25,13 +25,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import CLI_ENV, SCENARIOS, run_cli, tiny_data
+from conftest import CLI_ENV, SCENARIOS, records_json, run_cli, tiny_data
 
 import wargame
 from wargame.batch import runner as batch
+from wargame.batch import spec as specs
+from wargame.batch import storage
 from wargame.batch.sampling import Design, Dimension
 from wargame.engine.model import WargameModel
-from wargame.engine.rng import KeyedRandom
+from wargame.engine.rng import KeyedRandom, derive_seed
 from wargame.errors import WargameError
 from wargame.scenario.loading import load_scenario
 
@@ -49,7 +51,7 @@ def cli(*args: str | Path, cwd: Path, timeout: float = 120) -> Result:
 
 def runs_table(out: Path) -> pd.DataFrame:
     """runs.parquet sorted by (run, variant), index reset."""
-    frame = pq.read_table(out / batch.RUNS).to_pandas()
+    frame = pq.read_table(out / storage.RUNS).to_pandas()
     return frame.sort_values(["run", "variant"], kind="stable").reset_index(drop=True)
 
 
@@ -113,14 +115,14 @@ def test_sequential_processes_and_dask_give_identical_tables(tmp_path, cluster):
     reference = runs_table(outs["sequential"])
     assert_complete(reference, 23, args["variants"])
     assert reference["error"].isna().all()
-    steps = pq.read_table(outs["sequential"] / batch.TRAJECTORIES)
+    steps = pq.read_table(outs["sequential"] / storage.TRAJECTORIES)
     for name in ("processes", "client", "scheduler"):
         pd.testing.assert_frame_equal(runs_table(outs[name]), reference, check_exact=True)
         # row for row as written, not only after sorting
-        assert pq.read_table(outs[name] / batch.RUNS).equals(
-            pq.read_table(outs["sequential"] / batch.RUNS)
+        assert pq.read_table(outs[name] / storage.RUNS).equals(
+            pq.read_table(outs["sequential"] / storage.RUNS)
         )
-        assert pq.read_table(outs[name] / batch.TRAJECTORIES).equals(steps)
+        assert pq.read_table(outs[name] / storage.TRAJECTORIES).equals(steps)
 
 
 # -- 2. resume after a real kill ------------------------------------------------------------------
@@ -174,7 +176,7 @@ def start_and_stop(folder: Path, sig: signal.Signals, *extra: str) -> subprocess
             process.wait()
     parts = list((out / "parts").glob("runs-*.parquet"))
     assert 1 <= len(parts) < KILL_RUNS // 2, "the kill must land mid-batch"
-    assert not (out / batch.RUNS).exists()
+    assert not (out / storage.RUNS).exists()
     return process
 
 
@@ -208,11 +210,11 @@ def test_a_batch_stopped_with_ctrl_c_exits_130_and_resumes(tmp_path, uninterrupt
     resume_and_check(tmp_path, uninterrupted)  # workers are not part of the batch: sequential
 
 
-def partly_played(out: Path, **args: Any) -> batch.BatchSpec:
+def partly_played(out: Path, **args: Any) -> specs.BatchSpec:
     """What a killed batch leaves: the manifest and the first chunks' parts, not compacted."""
     batch.run(TUTORIAL, out=out, **args)
-    (out / batch.RUNS).unlink()
-    spec = batch.BatchSpec(
+    (out / storage.RUNS).unlink()
+    spec = specs.BatchSpec(
         scenario_name=str(TUTORIAL),
         scenario_text=TUTORIAL.read_text(encoding="utf-8"),
         variants=tuple(args["variants"]),
@@ -222,7 +224,7 @@ def partly_played(out: Path, **args: Any) -> batch.BatchSpec:
         sample="lhs",
         chunk_size=args["chunk_size"],
     )
-    batch.execute(spec, batch.chunks(spec)[:2], out)
+    batch.execute(spec, specs.chunks(spec)[:2], out)
     return spec
 
 
@@ -247,9 +249,9 @@ def test_a_compaction_killed_while_removing_parts_loses_no_rows(tmp_path):
     batch.run(TUTORIAL, out=out, **args)
     whole = runs_table(out)
     # runs.parquet was renamed into place; the kill came before the last part was removed
-    table = pq.read_table(out / batch.RUNS)
+    table = pq.read_table(out / storage.RUNS)
     last = table.filter(pc.greater_equal(table["run"], 8))
-    batch.write_table_atomic(last, batch.part_path(out, 8))
+    storage.write_table_atomic(last, storage.part_path(out, 8))
     batch.run(TUTORIAL, out=out, resume=True, **args)
     pd.testing.assert_frame_equal(runs_table(out), whole)
     assert not list((out / "parts").glob("*.parquet"))
@@ -322,7 +324,7 @@ def test_a_menu_change_for_one_actor_leaves_every_other_draw_alone(tmp_path):
     base, changed = by_variant["base"], by_variant["no_defence"]
     # the same seed and the same sampled values for run i of both variants
     assert (base["seed"] == changed["seed"]).all()
-    assert base["seed"].tolist() == [batch.run_seed(9, i) for i in range(12)]
+    assert base["seed"].tolist() == [specs.run_seed(9, i) for i in range(12)]
     assert in_columns(frame)
     pd.testing.assert_frame_equal(base[in_columns(frame)], changed[in_columns(frame)])
     # the change matters: Green builds defences in base only
@@ -357,7 +359,7 @@ def test_a_menu_change_for_one_actor_leaves_every_other_draw_alone(tmp_path):
         rolls = {
             v: {
                 move["key"]: move["roll"]
-                for record in g.records
+                for record in records_json(g)
                 for phase in record["phases"]
                 for move in phase["adjudication"]
                 if move["roll"] is not None
@@ -368,7 +370,7 @@ def test_a_menu_change_for_one_actor_leaves_every_other_draw_alone(tmp_path):
         assert all(rolls["base"][k] == rolls["no_defence"][k] for k in common)
         shared_rolls += len(common)
         # Red decides turn 1 on the same state in both: the same choice and the same dice
-        first = {v: g.records[0]["phases"][0] for v, g in games.items()}
+        first = {v: records_json(g)[0]["phases"][0] for v, g in games.items()}
         assert first["base"] == first["no_defence"]
     assert shared_keys > 6 and shared_rolls > 0
 
@@ -393,11 +395,11 @@ def test_the_sampled_values_of_a_run_do_not_depend_on_chunks_or_workers(tmp_path
         pd.testing.assert_frame_equal(frame[columns], reference[columns], check_exact=True)
         pd.testing.assert_frame_equal(frame, reference, check_exact=True)
     # and they are the design's values for that run
-    manifest = json.loads((tmp_path / "chunk-7" / batch.MANIFEST).read_text())
+    manifest = json.loads((tmp_path / "chunk-7" / storage.MANIFEST).read_text())
     sample = Design(
         [Dimension(**d) for d in manifest["design"]["dimensions"]],
         30,
-        batch.derive_seed(4, "design"),
+        derive_seed(4, "design"),
     )
     for run in (0, 17, 29):
         row = reference[(reference["run"] == run) & (reference["variant"] == "weak")].iloc[0]
@@ -432,7 +434,7 @@ def test_an_unreachable_scheduler_fails_within_15_s_naming_the_address(tmp_path)
     assert time.monotonic() - started < 15
     assert result.returncode == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in result.stderr
-    assert not (tmp_path / "batch-out" / batch.MANIFEST).exists()  # retrying needs no --resume
+    assert not (tmp_path / "batch-out" / storage.MANIFEST).exists()  # retrying needs no --resume
 
 
 @pytest.fixture
@@ -452,7 +454,7 @@ def done(tmp_path) -> Path:
     ids=["runs", "variants", "seed"],
 )
 def test_resuming_a_different_batch_says_what_differs(tmp_path, done, changed, differs):
-    before = (done / batch.RUNS).read_bytes()
+    before = (done / storage.RUNS).read_bytes()
     result = cli("batch", TUTORIAL, "--out", done, "--resume", *changed, cwd=tmp_path)
     assert result.returncode == 2
     listed = re.search(
@@ -460,7 +462,7 @@ def test_resuming_a_different_batch_says_what_differs(tmp_path, done, changed, d
     )
     assert listed, result.stderr
     assert differs in listed[1].split(", ")  # (the default chunk size follows the variants)
-    assert (done / batch.RUNS).read_bytes() == before
+    assert (done / storage.RUNS).read_bytes() == before
 
 
 @pytest.mark.parametrize(
@@ -471,9 +473,9 @@ def test_resuming_a_different_batch_says_what_differs(tmp_path, done, changed, d
     ],
 )
 def test_resume_refuses_another_engine_version_or_design(done, key, value):
-    manifest = json.loads((done / batch.MANIFEST).read_text())
+    manifest = json.loads((done / storage.MANIFEST).read_text())
     manifest[key] = value
-    (done / batch.MANIFEST).write_text(json.dumps(manifest))
+    (done / storage.MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(WargameError, match=rf"differs in: {key}\)"):
         batch.run(TUTORIAL, variants=("weak", "strong"), runs=4, out=done, resume=True)
 
@@ -508,7 +510,7 @@ def test_failed_games_keep_their_seed_and_error_and_drop_their_pairs(tmp_path):
     assert 0 < len(failed) < 30, "the scenario must make some games fail, not all"
     assert set(failed["variant"]) == {"base"}  # calm cannot propose the resolution
     assert failed["error"].str.startswith("WargameError: V must vote on g_resolution").all()
-    assert (failed["seed"] == failed["run"].map(lambda r: batch.run_seed(0, r))).all()
+    assert (failed["seed"] == failed["run"].map(lambda r: specs.run_seed(0, r))).all()
     assert failed["turns"].isna().all()
     assert {(r, v, s, e) for r, v, s, e in result.failed} == set(
         failed[["run", "variant", "seed", "error"]].itertuples(index=False, name=None)
@@ -551,7 +553,7 @@ def test_the_cli_exits_1_listing_the_failed_runs_also_after_resume(tmp_path):
 # -- 6. what is written ----------------------------------------------------------------------------
 def test_the_manifest_records_what_the_batch_is(tmp_path):
     batch.run(TUTORIAL, variants=("weak", "strong"), runs=7, seed=2, out=tmp_path / "out")
-    manifest = json.loads((tmp_path / "out" / batch.MANIFEST).read_text())
+    manifest = json.loads((tmp_path / "out" / storage.MANIFEST).read_text())
     assert manifest["scenario_sha256"] == hashlib.sha256(TUTORIAL.read_bytes()).hexdigest()
     assert manifest["variants"] == ["weak", "strong"]
     assert (manifest["runs"], manifest["seed"], manifest["sample"]) == (7, 2, "lhs")
@@ -562,10 +564,10 @@ def test_the_manifest_records_what_the_batch_is(tmp_path):
     assert {d["name"] for d in dimensions} >= {u.path for u in sampled}
     for u in sampled:
         assert {"name": u.path, "low": u.low, "high": u.high} in dimensions
-    spec = batch.BatchSpec(
+    spec = specs.BatchSpec(
         str(TUTORIAL), TUTORIAL.read_text(), ("weak", "strong"), (), 7, 2, "lhs", 60
     )
-    design = batch.design(spec)
+    design = specs.design(spec)
     assert design is not None
     assert manifest["design"]["fingerprint"] == design.fingerprint()
     assert manifest["design"]["method"] == "lhs"
@@ -576,7 +578,7 @@ def test_to_pandas_has_one_row_per_run_and_variant(tmp_path):
     result = batch.run(TUTORIAL, variants=variants, runs=8, seed=1, out=tmp_path / "out")
     frame = result.to_pandas()
     assert_complete(frame, 8, variants)
-    assert (frame["seed"] == frame["run"].map(lambda r: batch.run_seed(1, r))).all()
+    assert (frame["seed"] == frame["run"].map(lambda r: specs.run_seed(1, r))).all()
     for prefix in ("in.", "outcome.", "count.", "final."):
         assert any(c.startswith(prefix) for c in frame.columns), prefix
     assert {"outcome.crisis", "outcome.new_normal_set_in", "count.red_test"} <= set(frame)
@@ -613,8 +615,8 @@ def test_trajectories_of_a_batch_that_kept_none_is_a_clear_error(tmp_path):
     with pytest.raises(WargameError, match="kept no trajectories; run it with trajectories=True"):
         result.trajectories()
     assert not list((tmp_path / "out" / "parts").glob("*"))  # compacted: no parts left
-    assert (tmp_path / "out" / batch.RUNS).exists()
-    assert not (tmp_path / "out" / batch.TRAJECTORIES).exists()
+    assert (tmp_path / "out" / storage.RUNS).exists()
+    assert not (tmp_path / "out" / storage.TRAJECTORIES).exists()
 
 
 @slow
@@ -640,13 +642,13 @@ def test_from_state_plays_every_game_on_from_the_saved_turn(tmp_path):
     assert (frame["escalation"] >= state["escalation"]).all()
     assert frame["final.tension"].nunique() > 1  # different runs play differently
     assert result.trajectories()["turn"].min() == 3
-    manifest = json.loads((tmp_path / "out" / batch.MANIFEST).read_text())
+    manifest = json.loads((tmp_path / "out" / storage.MANIFEST).read_text())
     assert manifest["design"] is None and manifest["from_state_sha256"]
     # run 0 of strong is the saved game played on under strong with run 0's seed
     scenario = load_scenario(TUTORIAL, variant="strong")
     model = WargameModel.restore(scenario, state, record=False, turns=6, any_variant=True)
     model.running = True
-    summary = model.reseed(batch.run_seed(0, 0)).run().summary()
+    summary = model.reseed(specs.run_seed(0, 0)).run().summary()
     row = frame[(frame["run"] == 0) & (frame["variant"] == "strong")].iloc[0]
     assert summary["turns_played"] == row["turns"]
     assert summary["final"]["variables"]["tension"] == row["final.tension"]

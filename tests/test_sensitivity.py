@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SCENARIOS
 
-from wargame.batch import runner
 from wargame.batch import sensitivity as played
+from wargame.batch import storage
 from wargame.errors import WargameError
 from wargame.stats import sensitivity as stats
 
@@ -72,7 +72,7 @@ def test_a_sensitivity_analysis_plays_each_point_replicates_times(tmp_path: Path
     )  # fmt: skip
     assert [i.name for i in found] == include
     assert all(math.isfinite(i.first) and math.isfinite(i.total) for i in found)
-    runs = tmp_path / "out" / runner.RUNS
+    runs = tmp_path / "out" / storage.RUNS
     table = pq.read_table(runs).sort_by("run")
     assert table.num_rows == 2 * (2 + 2) * 2  # N (D + 2) points, 2 games each
     escalation = table["escalation"].to_numpy()

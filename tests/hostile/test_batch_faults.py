@@ -34,6 +34,8 @@ import pytest
 import yaml
 
 from wargame.batch import runner as batch
+from wargame.batch import spec as specs
+from wargame.batch import storage, worker
 from wargame.engine.model import WargameModel
 from wargame.errors import DiskFullError, InputError, RunError, WargameError
 
@@ -69,14 +71,14 @@ def reference(tmp_path_factory) -> Tables:
     """The batch of ARGS played without a fault."""
     out = tmp_path_factory.mktemp("reference") / "out"
     batch.run(TUTORIAL, out=out, **ARGS)
-    return Tables(pq.read_table(out / batch.RUNS), pq.read_table(out / batch.TRAJECTORIES))
+    return Tables(pq.read_table(out / storage.RUNS), pq.read_table(out / storage.TRAJECTORIES))
 
 
 @pytest.fixture
 def small_parts(monkeypatch) -> None:
     """Every chunk its own part, compaction in several row groups: more write points."""
-    monkeypatch.setattr(batch, "FLUSH_SECONDS", 0.0)
-    monkeypatch.setattr(batch, "ROW_GROUP_ROWS", 8)
+    monkeypatch.setattr(storage, "FLUSH_SECONDS", 0.0)
+    monkeypatch.setattr(storage, "ROW_GROUP_ROWS", 8)
 
 
 def temp_files(out: Path) -> list[Path]:
@@ -107,20 +109,20 @@ def rows_of(table: pa.Table, runs: list[int]) -> pa.Table:
 def assert_parts_intact(out: Path, reference: Tables) -> None:
     """Each runs part left holds exactly the reference's rows of its runs, in order."""
     for number in parts(out):
-        table = pq.read_table(batch.part_path(out, number))
+        table = pq.read_table(storage.part_path(out, number))
         held = sorted(set(table["run"].to_pylist()))
         assert table.equals(rows_of(reference.runs, held)), number
 
 
 def assert_complete(out: Path, reference: Tables, trajectories: bool = True) -> None:
     """Row for row the reference, every (run, variant) once, no part or temp file left."""
-    runs = pq.read_table(out / batch.RUNS)
+    runs = pq.read_table(out / storage.RUNS)
     keys = list(zip(runs["run"].to_pylist(), runs["variant"].to_pylist(), strict=True))
     assert len(keys) == len(set(keys)), "a (run, variant) is there twice"
     assert set(keys) == {(r, v) for r in range(RUNS) for v in VARIANTS}, "a run is missing"
     assert runs.equals(reference.runs)
     if trajectories:
-        assert pq.read_table(out / batch.TRAJECTORIES).equals(reference.steps)
+        assert pq.read_table(out / storage.TRAJECTORIES).equals(reference.steps)
     assert not temp_files(out)
     assert not list((out / "parts").glob("*"))
 
@@ -135,7 +137,7 @@ def interrupted(out: Path, rows: int, **args: Any) -> None:
     with pytest.raises(KeyboardInterrupt):
         batch.run(TUTORIAL, out=out, on_progress=stop, **{**ARGS, **args})
     assert parts(out), "the interruption must leave parts"
-    assert not (out / batch.RUNS).exists()
+    assert not (out / storage.RUNS).exists()
 
 
 class FullDisk:
@@ -228,8 +230,8 @@ def full_disk_after(after: int) -> str:
 import errno
 from pathlib import Path
 import pyarrow.parquet as pq
-from wargame.batch import runner as batch
-batch.FLUSH_SECONDS = 0.0
+from wargame.batch import storage
+storage.FLUSH_SECONDS = 0.0
 _write_table, _seen = pq.write_table, []
 def _failing(table, where, *args, **kwargs):
     if Path(where).name.startswith(".runs-"):
@@ -251,8 +253,8 @@ DYING_CHUNK = 40  # (of 20 chunks: the kill lands mid-batch, with chunks written
 # the batch from outside. Tasks name play_chunk by reference, so workers use this one.
 DIE_ONCE = """
 import os, signal
-import wargame.batch.runner as batch
-play = getattr(batch.play_chunk, "__wrapped__", batch.play_chunk)
+import wargame.batch.worker as worker
+play = getattr(worker.play_chunk, "__wrapped__", worker.play_chunk)
 def dying(spec, start, stop):
     if start == {start}:
         try:
@@ -263,11 +265,11 @@ def dying(spec, start, stop):
             os.kill(os.getpid(), signal.SIGKILL)
     return play(spec, start, stop)
 dying.__wrapped__ = play
-batch.play_chunk = dying
+worker.play_chunk = dying
 """
 HEALED = """
-import wargame.batch.runner as batch
-batch.play_chunk = getattr(batch.play_chunk, "__wrapped__", batch.play_chunk)
+import wargame.batch.worker as worker
+worker.play_chunk = getattr(worker.play_chunk, "__wrapped__", worker.play_chunk)
 """
 
 
@@ -275,7 +277,7 @@ batch.play_chunk = getattr(batch.play_chunk, "__wrapped__", batch.play_chunk)
 def dask_reference(tmp_path_factory) -> Tables:
     out = tmp_path_factory.mktemp("dask-reference") / "out"
     batch.run(TUTORIAL, out=out, **DASK_ARGS)
-    return Tables(pq.read_table(out / batch.RUNS), None)
+    return Tables(pq.read_table(out / storage.RUNS), None)
 
 
 @pytest.fixture
@@ -294,7 +296,7 @@ def die_once(client: Any, marker: Path) -> None:
 
 
 def dask_complete(out: Path, reference: Tables) -> None:
-    runs = pq.read_table(out / batch.RUNS)
+    runs = pq.read_table(out / storage.RUNS)
     keys = list(zip(runs["run"].to_pylist(), runs["variant"].to_pylist(), strict=True))
     assert len(keys) == len(set(keys)) == DASK_ARGS["runs"] * len(VARIANTS)
     assert runs.equals(reference.runs)
@@ -359,7 +361,7 @@ def test_a_chunk_dask_gives_up_on_stops_the_batch_clearly_and_resume_finishes_it
     assert "all those workers died while running it)" in message  # one sentence, no link
     assert "the finished runs are kept" in message and RESUME in message
     assert not temp_files(out)
-    assert parts(out) and not (out / batch.RUNS).exists()
+    assert parts(out) and not (out / storage.RUNS).exists()
     held = set(pq.read_table(out / "parts")["run"].to_pylist())
     assert DYING_CHUNK not in held and len(held) < DASK_ARGS["runs"]
     client.wait_for_workers(2, timeout=60)
@@ -445,15 +447,15 @@ def test_a_full_disk_stops_the_batch_keeping_its_work_and_resume_completes_it(
 def test_resume_on_a_disk_still_full_loses_nothing(tmp_path, monkeypatch, small_parts, reference):
     out = tmp_path / "out"
     disk = FullDisk(monkeypatch, "write_table", ".runs-", after=3)
-    with pytest.raises(DiskFullError, match=re.escape(f"{batch.part_path(out, 3)} ({FULL})")):
+    with pytest.raises(DiskFullError, match=re.escape(f"{storage.part_path(out, 3)} ({FULL})")):
         batch.run(TUTORIAL, out=out, **ARGS)
-    before = {n: batch.part_path(out, n).read_bytes() for n in parts(out)}
+    before = {n: storage.part_path(out, n).read_bytes() for n in parts(out)}
     assert list(before) == [0, 1, 2]
     with pytest.raises(
         DiskFullError, match=re.escape(f"kept in {out}; free some space and {RESUME}")
     ):
         batch.run(TUTORIAL, out=out, resume=True, **ARGS)  # plays chunk 3 again: no room
-    assert {n: batch.part_path(out, n).read_bytes() for n in parts(out)} == before
+    assert {n: storage.part_path(out, n).read_bytes() for n in parts(out)} == before
     assert not temp_files(out)
     disk.free()
     batch.run(TUTORIAL, out=out, resume=True, **ARGS)
@@ -466,7 +468,7 @@ def test_the_kernels_enospc_through_pyarrow_is_a_full_disk_too(tmp_path, referen
     """No monkeypatch: a temp file the batch will write is /dev/full, where writes fail."""
     out = tmp_path / "out"
     (out / "parts").mkdir(parents=True)
-    target = batch.part_path(out, 0) if write == "part" else out / batch.RUNS
+    target = storage.part_path(out, 0) if write == "part" else out / storage.RUNS
     temp = {
         "part": out / "parts" / f".runs-000000000000.parquet.{os.getpid()}.tmp",
         "compaction": out / ".runs.parquet.tmp",  # (its ParquetWriter cannot even start)
@@ -507,7 +509,7 @@ def test_the_cli_says_the_disk_is_full_exits_1_and_resume_completes(tmp_path, re
 def test_a_run_that_always_fails_is_kept_once_with_its_seed_and_never_replayed(
     tmp_path, monkeypatch, small_parts
 ):
-    bad = batch.run_seed(ARGS["seed"], 5)
+    bad = specs.run_seed(ARGS["seed"], 5)
     step = WargameModel.step
 
     def failing_step(model: WargameModel) -> None:
@@ -523,18 +525,20 @@ def test_a_run_that_always_fails_is_kept_once_with_its_seed_and_never_replayed(
     out = tmp_path / "out"
     interrupted(out, rows=6 * len(VARIANTS))  # chunks (0, 2), (2, 4), (4, 6): run 5 failed
     played: list[tuple[int, int]] = []
-    play = batch.play_chunk
+    play = worker.play_chunk
 
-    def spy(spec: batch.BatchSpec, start: int, stop: int) -> Any:
+    def spy(spec: specs.BatchSpec, start: int, stop: int) -> Any:
         played.append((start, stop))
         return play(spec, start, stop)
 
-    monkeypatch.setattr(batch, "play_chunk", spy)
+    monkeypatch.setattr(worker, "play_chunk", spy)
     result = batch.run(TUTORIAL, out=out, resume=True, **ARGS)
     assert played == [(6, 8), (8, 10), (10, 12)]  # the failed run counts as done
     assert set(result.failed) == set(whole.failed)  # listed, though written before the stop
-    assert pq.read_table(out / batch.RUNS).equals(pq.read_table(tmp_path / "whole" / batch.RUNS))
-    runs = pq.read_table(out / batch.RUNS)
+    assert pq.read_table(out / storage.RUNS).equals(
+        pq.read_table(tmp_path / "whole" / storage.RUNS)
+    )
+    runs = pq.read_table(out / storage.RUNS)
     failed = runs.filter(pc.is_valid(runs["error"])).to_pylist()
     assert [(r["run"], r["variant"], r["seed"], r["turns"]) for r in failed] == [
         (5, "weak", bad, None),
@@ -572,9 +576,9 @@ def test_the_cli_lists_failed_games_of_an_interrupted_batch_after_resume(tmp_pat
     assert "Traceback" not in ended.stdout + ended.stderr
     assert "12 game(s) failed; their pairs were dropped:" in ended.stderr
     for run in range(12):
-        line = f"run {run} (human, seed {batch.run_seed(0, run)}): WargameError: no moves"
+        line = f"run {run} (human, seed {specs.run_seed(0, run)}): WargameError: no moves"
         assert ended.stderr.count(line) == 1, line
-    runs = pq.read_table(out / batch.RUNS)
+    runs = pq.read_table(out / storage.RUNS)
     keys = list(zip(runs["run"].to_pylist(), runs["variant"].to_pylist(), strict=True))
     assert sorted(keys) == sorted({(r, v) for r in range(12) for v in ("weak", "human")})
     assert not temp_files(out)
@@ -587,7 +591,7 @@ def test_a_truncated_part_is_named_with_its_fix_and_nothing_is_touched(
 ):
     out = tmp_path / "out"
     interrupted(out, rows=8)  # two chunks
-    damaged = batch.part_path(out, 1)
+    damaged = storage.part_path(out, 1)
     damaged.write_bytes(damaged.read_bytes()[:300])  # e.g. a copy of the folder cut short
     before = snapshot(out)
 
@@ -612,7 +616,7 @@ def test_a_stray_file_in_the_parts_folder_is_named_and_nothing_is_touched(
     out = tmp_path / "out"
     interrupted(out, rows=8)
     stray = out / "parts" / "runs-copy.parquet"
-    stray.write_bytes(batch.part_path(out, 0).read_bytes())  # a copy made by hand
+    stray.write_bytes(storage.part_path(out, 0).read_bytes())  # a copy made by hand
     before = snapshot(out)
 
     ended = wargame("batch", TUTORIAL, *CLI_ARGS, "--out", out, "--resume", cwd=tmp_path)
@@ -633,7 +637,7 @@ def test_a_damaged_trajectory_part_names_its_runs_part_too(
 ):
     out = tmp_path / "out"
     interrupted(out, rows=16)  # four chunks
-    steps = batch.part_path(out, 2, "steps")
+    steps = storage.part_path(out, 2, "steps")
     steps.write_bytes(b"PAR1" + b"not a footer" * 20 + b"PAR1" if damage == "garbage" else b"")
     before = snapshot(out)
     with pytest.raises(InputError) as caught:
@@ -645,7 +649,7 @@ def test_a_damaged_trajectory_part_names_its_runs_part_too(
     assert snapshot(out) == before
 
     steps.unlink()
-    batch.part_path(out, 2).unlink()
+    storage.part_path(out, 2).unlink()
     batch.run(TUTORIAL, out=out, resume=True, **ARGS)
     assert_complete(out, reference)
 
@@ -655,14 +659,14 @@ def test_a_part_copied_in_twice_is_refused_not_compacted_into_duplicates(
 ):
     out = tmp_path / "out"
     interrupted(out, rows=8)
-    copy = batch.part_path(out, 9)
-    shutil.copy(batch.part_path(out, 1), copy)  # e.g. a file restored from a backup
+    copy = storage.part_path(out, 9)
+    shutil.copy(storage.part_path(out, 1), copy)  # e.g. a file restored from a backup
     before = snapshot(out)
     with pytest.raises(WargameError) as caught:
         batch.run(TUTORIAL, out=out, resume=True, **ARGS)
     assert caught.value.exit_code == 2
-    assert f"hold run 2 twice ({batch.part_path(out, 1)} and {copy})" in str(caught.value)
-    assert not (out / batch.RUNS).exists()
+    assert f"hold run 2 twice ({storage.part_path(out, 1)} and {copy})" in str(caught.value)
+    assert not (out / storage.RUNS).exists()
     assert {k: v for k, v in snapshot(out).items() if k in before} == before
     copy.unlink()
     batch.run(TUTORIAL, out=out, resume=True, **ARGS)
@@ -674,16 +678,16 @@ def test_a_part_missing_some_of_its_runs_is_refused_not_compacted_with_a_hole(
 ):
     out = tmp_path / "out"
     interrupted(out, rows=8)
-    edited = batch.part_path(out, 1)  # runs 2 and 3; an edit drops run 3
+    edited = storage.part_path(out, 1)  # runs 2 and 3; an edit drops run 3
     table = pq.read_table(edited)
     pq.write_table(table.filter(pc.equal(table["run"], 2)), edited)
     with pytest.raises(WargameError) as caught:
         batch.run(TUTORIAL, out=out, resume=True, **ARGS)
     assert caught.value.exit_code == 2
     message = str(caught.value)
-    assert f"hold no run 3 (the next is in {batch.part_path(out, 2)})" in message
+    assert f"hold no run 3 (the next is in {storage.part_path(out, 2)})" in message
     assert f"delete the parts next to the gap and {RESUME}" in message
-    assert not (out / batch.RUNS).exists() and not temp_files(out)
+    assert not (out / storage.RUNS).exists() and not temp_files(out)
     edited.unlink()
     batch.run(TUTORIAL, out=out, resume=True, **ARGS)
     assert_complete(out, reference)
@@ -729,7 +733,7 @@ def test_ctrl_c_during_compaction_leaves_every_part_and_no_temp_file(
     monkeypatch.setattr(pq.ParquetWriter, "write_table", interrupted_group)
     with pytest.raises(KeyboardInterrupt):
         batch.run(TUTORIAL, out=out, **ARGS)
-    assert not temp_files(out) and not (out / batch.RUNS).exists()
+    assert not temp_files(out) and not (out / storage.RUNS).exists()
     assert parts(out) == list(range(6))
     assert_parts_intact(out, reference)
     monkeypatch.setattr(pq.ParquetWriter, "write_table", write_group)

@@ -18,7 +18,9 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from wargame.batch import runner as batch
+from wargame.batch import runner
+from wargame.batch.spec import BASE
+from wargame.batch.storage import RUNS
 from wargame.errors import WargameError
 from wargame.scenario.loading import load_scenario
 from wargame.stats import sensitivity as stats
@@ -30,7 +32,7 @@ def sobol(
     *,
     outcome: str,
     out: str | Path,
-    variant: str = batch.BASE,
+    variant: str = BASE,
     include: Sequence[str] = ("*",),
     base_samples: int = 32,
     replicates: int = 8,
@@ -40,10 +42,10 @@ def sobol(
     scheduler: str | None = None,
     resume: bool = False,
     force: bool = False,
-    on_progress: Callable[[batch.Progress], None] | None = None,
+    on_progress: Callable[[runner.Progress], None] | None = None,
 ) -> list[Index]:
     """First-order and total Sobol indices of `outcome` (an outcome id or a runs column)."""
-    loaded = load_scenario(scenario, variant=None if variant == batch.BASE else variant)
+    loaded = load_scenario(scenario, variant=None if variant == BASE else variant)
     outcomes = [o[0] for o in loaded.program.outcomes]
     if (
         outcome not in outcomes
@@ -66,7 +68,7 @@ def sobol(
     names = [u.path for u in chosen]
     problem = stats.problem(names, [(u.low, u.high) for u in chosen])
     points = stats.saltelli_points(problem, base_samples, seed)
-    result = batch.run(
+    result = runner.run(
         scenario,
         variants=[variant],
         out=out,
@@ -81,7 +83,7 @@ def sobol(
         replicates=replicates,
         on_progress=on_progress,
     )
-    y = point_means(result.out / batch.RUNS, outcome, replicates)
+    y = point_means(result.out / RUNS, outcome, replicates)
     if not np.isfinite(y).all():
         raise WargameError("some points failed in every replicate; see the runs table's errors")
     return stats.indices(problem, y, seed)

@@ -1,0 +1,136 @@
+"""What a batch is: its spec, the seed of each run, its sample of uncertain numbers, its
+columns and its chunks. Everything here is a pure function of the spec, so the main process
+and every worker compute the same."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pyarrow as pa
+
+from wargame.batch.sampling import Design, Dimension, PointDesign
+from wargame.engine.rng import derive_seed
+from wargame.scenario.loading import Scenario, load_scenario_text
+
+BASE = "base"
+"""The variant name that means the scenario as written, with no variant applied."""
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """Everything a worker needs to play its chunks; the same for every chunk (picklable)."""
+
+    scenario_name: str
+    scenario_text: str
+    variants: tuple[str, ...]
+    overrides: tuple[str, ...]
+    runs: int
+    seed: int
+    sample: str
+    chunk_size: int
+    trajectories: bool = False
+    from_state: dict[str, Any] | None = None
+    points: tuple[tuple[float, ...], ...] | None = None
+    """Given points to play instead of a sample (sensitivity designs), `replicates` each."""
+    point_names: tuple[str, ...] = ()
+    replicates: int = 1
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What must match for a directory to be resumed with this batch."""
+        return {
+            "scenario": self.scenario_name,
+            "scenario_sha256": hashlib.sha256(self.scenario_text.encode()).hexdigest(),
+            "variants": list(self.variants),
+            "overrides": list(self.overrides),
+            "runs": self.runs,
+            "seed": self.seed,
+            "sample": self.sample,
+            "chunk_size": self.chunk_size,
+            "trajectories": self.trajectories,
+            "points_sha256": None
+            if self.points is None
+            else hashlib.sha256(repr((self.point_names, self.points)).encode()).hexdigest(),
+            "replicates": self.replicates,
+            "from_state_sha256": None
+            if self.from_state is None
+            else hashlib.sha256(json.dumps(self.from_state, sort_keys=True).encode()).hexdigest(),
+        }
+
+
+def run_seed(batch_seed: int, run: int) -> int:
+    """The game seed of run `run`: the same for every variant (common random numbers)."""
+    return derive_seed(batch_seed, "run", run)
+
+
+_LOADED: dict[tuple[str, str, tuple[str, ...]], Scenario] = {}
+
+
+def scenario_of(spec: BatchSpec, variant: str) -> Scenario:
+    key = (hashlib.sha256(spec.scenario_text.encode()).hexdigest(), variant, spec.overrides)
+    if key not in _LOADED:
+        _LOADED[key] = load_scenario_text(
+            spec.scenario_text,
+            file=spec.scenario_name,
+            variant=None if variant == BASE else variant,
+            overrides=spec.overrides,
+        )
+    return _LOADED[key]
+
+
+def design(spec: BatchSpec) -> Design | PointDesign | None:
+    """The batch's sample of uncertain numbers (None when nothing is sampled)."""
+    if spec.points is not None:
+        ranges = {u.path: u for v in spec.variants for u in scenario_of(spec, v).sampled}
+        given = [Dimension(n, ranges[n].low, ranges[n].high) for n in spec.point_names]
+        return PointDesign(given, spec.points, spec.replicates)
+    if spec.sample == "none" or spec.from_state is not None:
+        return None
+    dims: dict[str, Dimension] = {}
+    for variant in spec.variants:
+        for u in scenario_of(spec, variant).sampled:
+            dims.setdefault(u.path, Dimension(u.path, u.low, u.high))
+    if not dims:
+        return None
+    method: Literal["lhs", "random"] = "random" if spec.sample == "random" else "lhs"
+    return Design(list(dims.values()), spec.runs, derive_seed(spec.seed, "design"), method)
+
+
+def columns(spec: BatchSpec) -> pa.Schema:
+    """The runs table's columns, fixed for the batch so every part has the same schema."""
+    first = scenario_of(spec, spec.variants[0])
+    fields: list[pa.Field] = [
+        pa.field("run", pa.int64()),
+        pa.field("variant", pa.string()),
+        pa.field("seed", pa.int64()),
+        pa.field("error", pa.string()),
+        pa.field("turns", pa.int32()),
+        pa.field("escalation", pa.float64()),
+    ]
+    sample = design(spec)
+    if sample is not None:
+        fields += [pa.field(f"in.{d.name}", pa.float64()) for d in sample.dimensions]
+    program = first.program
+    fields += [pa.field(f"outcome.{o[0]}", pa.int32()) for o in program.outcomes]
+    keys = sorted(
+        {
+            *program.actions,
+            *(f"{a}.{b.name}" for a, act in program.actions.items() for b in act.branches),
+        }
+    )
+    fields += [pa.field(f"count.{k}", pa.int32()) for k in keys]
+    fields += [pa.field(f"final.{v}", pa.float64()) for v in program.initial.vars]
+    fields += [
+        pa.field(f"final.{a}.{k}", pa.float64())
+        for a, attrs in program.initial.attrs.items()
+        for k in attrs
+    ]
+    return pa.schema(fields)
+
+
+def chunks(spec: BatchSpec) -> list[tuple[int, int]]:
+    """The run ranges the batch is cut into (fixed by runs and chunk size, for resume)."""
+    size = spec.chunk_size
+    return [(s, min(s + size, spec.runs)) for s in range(0, spec.runs, size)]
