@@ -15,6 +15,7 @@ import yaml
 from hypothesis import settings
 
 from wargame.engine.model import WargameModel
+from wargame.engine.records import turn_records_to_json
 from wargame.scenario.loading import Scenario, load_scenario_text
 
 # CI runs the same examples every time (a failure there is reproducible); locally hypothesis
@@ -217,3 +218,8 @@ def cluster() -> Iterator[Any]:
         silence_logs=50,
     ) as local:
         yield local
+
+
+def records_json(model: WargameModel) -> list[dict[str, Any]]:
+    """A model's turn records as plain JSON (what `--json` and snapshots hold)."""
+    return turn_records_to_json(model.records)

@@ -162,7 +162,7 @@ def test_run_prints_every_turn_and_the_final_state(wargame):
     result = wargame("run", TUTORIAL, "--seed", "3")
     assert result.returncode == 0
     for turn in range(1, 7):
-        assert f"Turn {turn}  " in result.stdout
+        assert f"Turn {turn}, " in result.stdout
     assert "Final: Tutorial" in result.stdout and "[base, seed 3]" in result.stdout
     assert "turns played: 6" in result.stdout
 
@@ -265,7 +265,7 @@ def test_from_state_continues_to_the_same_end_as_an_uninterrupted_run(wargame, s
     resumed = wargame("run", TUTORIAL, "--seed", "3", "--from-state", saved, "--json", "part.json")
     assert whole.returncode == resumed.returncode == 0
     # only the turns played now are printed
-    assert "Turn 2  " not in resumed.stdout and "Turn 3  " in resumed.stdout
+    assert "Turn 2, " not in resumed.stdout and "Turn 3, " in resumed.stdout
     whole_json = json.loads((tmp_path / "whole.json").read_text())
     part_json = json.loads((tmp_path / "part.json").read_text())
     assert part_json["summary"] == whole_json["summary"]
@@ -310,7 +310,7 @@ def test_from_state_json_of_the_wrong_shape(wargame, tmp_path, content):
     (tmp_path / "other.json").write_text(content)
     result = wargame("run", TUTORIAL, "--from-state", "other.json")
     assert result.returncode == 2
-    assert "other.json: not a saved game state (expected format 'wargame-state/1')" in (
+    assert "other.json: not a saved game state (expected format 'wargame-state/2')" in (
         result.stderr
     )
 
@@ -355,7 +355,7 @@ def test_a_human_controlled_actor_with_no_moves_fails_the_run_with_exit_1(wargam
     assert wargame("validate", path.name).returncode == 0  # the input itself is fine
     result = wargame("run", path.name)
     assert result.returncode == 1
-    assert "no moves entered for G, which a human controls" in result.stderr
+    assert "no moves entered for G, which a human team plays" in result.stderr
     assert "Final" not in result.stdout
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import scripted
+from conftest import records_json, scripted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,7 +48,7 @@ def test_an_agent_takes_several_options_within_its_budget(tiny):
         actions={"g_weak": {"motive": 1}, "g_strong": {"motive": 1}, "g_delayed": {"motive": 1}},
     )
     model = WargameModel(scenario, seed=0, turns=1).run()
-    chosen = model.records[0]["phases"][1]["decisions"][0]["chosen"]
+    chosen = records_json(model)[0]["phases"][1]["decisions"][0]["chosen"]
     assert sorted(chosen) == ["g_delayed", "g_strong", "g_weak"]
 
 
@@ -59,13 +59,13 @@ def test_budget_points_limit_what_fits(tiny):
         actions={"g_weak": {"motive": 1}, "g_strong": {"motive": 1, "budget_cost": 1}},
     )
     model = WargameModel(scenario, seed=0, turns=1).run()
-    assert len(model.records[0]["phases"][1]["decisions"][0]["chosen"]) == 1
+    assert len(records_json(model)[0]["phases"][1]["decisions"][0]["chosen"]) == 1
 
 
 def test_each_utility_is_the_sum_of_its_explained_terms(tiny):
     model = WargameModel(tiny(), seed=0)
     actor = model.program.actors["P"]
-    for option in LogitPolicy().score(actor, model, []):
+    for option in LogitPolicy().score(actor, model, [], explain=True):
         assert option.terms is not None
         assert sum(option.terms.values()) == pytest.approx(option.utility)
 
@@ -75,7 +75,7 @@ def test_a_doctrine_skips_what_is_illegal_and_says_why(tiny):
         doctrines={"g_twice": {"actor": "G", "plan": [{"choose": ["g_weak", "g_weak"]}]}},
         actors=scripted(P="p_always", G="g_twice"),
     )
-    record = WargameModel(scenario, seed=0, turns=1).run().records[0]
+    record = records_json(WargameModel(scenario, seed=0, turns=1).run())[0]
     decision = record["phases"][1]["decisions"][0]
     assert decision["chosen"] == ["g_weak"]
     assert "g_weak: at most 1 per turn" in decision["narrative"]
@@ -86,7 +86,7 @@ def test_a_human_enters_moves_through_the_same_interface(tiny):
     model = WargameModel(scenario, seed=0)
     model.human_moves["G"] = ["g_strong"]
     model.step()
-    assert model.records[0]["phases"][1]["decisions"][0]["chosen"] == ["g_strong"]
+    assert records_json(model)[0]["phases"][1]["decisions"][0]["chosen"] == ["g_strong"]
     with pytest.raises(WargameError, match="no moves entered for G"):
         model.step()  # entered moves last one turn
 

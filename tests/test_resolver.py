@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import play, scripted
+from conftest import play, records_json, scripted
 
 from wargame.engine.model import WargameModel
 from wargame.engine.policies import LogitPolicy
@@ -21,7 +21,7 @@ def test_a_veto_blocks_the_resolution(tiny):
         actors=scripted(P="p_always", G="g_res", V="v_no"),
     )
     model = WargameModel(scenario, seed=1, turns=1).run()
-    move = model.records[0]["phases"][1]["adjudication"][0]
+    move = records_json(model)[0]["phases"][1]["adjudication"][0]
     assert move["votes"] == {"V": "v_veto"}
     assert move["passed"] is False
     assert model.state.vars["sanctions"] == 0.0
@@ -36,7 +36,7 @@ def test_without_a_veto_the_resolution_takes_effect(tiny):
         actors=scripted(P="p_always", G="g_res", V="v_yes"),
     )
     model = WargameModel(scenario, seed=1, turns=1).run()
-    assert model.records[0]["phases"][1]["adjudication"][0]["passed"] is True
+    assert records_json(model)[0]["phases"][1]["adjudication"][0]["passed"] is True
     assert model.state.vars["sanctions"] == 0.2
 
 
@@ -63,10 +63,10 @@ def _weak_vs_strong(tiny, answer: str, **params: float):
     )
     model = WargameModel(scenario, seed=3, turns=1)
     p_actor = scenario.program.actors["P"]
-    before = {s.action.id: s.utility for s in LogitPolicy().score(p_actor, model, [])}
+    before = {s.action.id: s.utility for s in LogitPolicy().score(p_actor, model, [], explain=False)}
     model.run()
     model.state.begin_turn()
-    after = {s.action.id: s.utility for s in LogitPolicy().score(p_actor, model, [])}
+    after = {s.action.id: s.utility for s in LogitPolicy().score(p_actor, model, [], explain=False)}
     return model, before["p_test"], after["p_test"]
 
 
@@ -107,7 +107,7 @@ def test_a_failed_test_adds_no_capability(tiny):
     succeeded.run()
     assert failed.state.attrs["P"]["capability"] == 0.3
     assert succeeded.state.attrs["P"]["capability"] == 0.4
-    move = failed.records[0]["phases"][0]["adjudication"][0]
+    move = records_json(failed)[0]["phases"][0]["adjudication"][0]
     assert move["result"] == "failure" and move["forced"] == "the test failed on the pad"
 
 

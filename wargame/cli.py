@@ -107,7 +107,7 @@ def run(
             model.step()
             if not summary and model.records[shown:]:
                 for record in model.records[shown:]:
-                    print_turn(out, record)
+                    print_turn(out, model.program, record)
                 shown = len(model.records)
     except InputError:
         raise
@@ -118,7 +118,7 @@ def run(
     result = model.summary()
     print_final(out, scenario, result)
     if json_out is not None:
-        write_json(json_out, {"summary": result, "records": model.records})
+        write_json(json_out, {"summary": result, "records": [r.to_json() for r in model.records]})
     if save_state is not None:
         write_json(save_state, model.snapshot())
     model.release()

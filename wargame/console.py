@@ -1,4 +1,4 @@
-"""Readable turn-by-turn text from turn records: who did what and why, dice, state changes."""
+"""The game on a terminal: each turn's narrative lines (`wargame.engine.narrative`) and the end."""
 
 from __future__ import annotations
 
@@ -7,53 +7,23 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
+from wargame.engine.narrative import turn_lines
+
 if TYPE_CHECKING:
+    from wargame.engine.program import Program
+    from wargame.engine.records import TurnRecord
     from wargame.scenario.loading import Scenario
 
 
-def print_turn(console: Console, record: dict[str, Any]) -> None:
-    """Print one turn record."""
-    say = lambda text: console.print(text, markup=False)  # noqa: E731
+def print_turn(
+    console: Console, program: Program, record: TurnRecord, detail: bool = False
+) -> None:
+    """Print one turn record: a rule with the turn and date, then the narrative lines."""
+    title, *lines = turn_lines(program, record, detail)
     # Text, not str: a rule title would be read as markup ('[...]' vanishes or raises).
-    console.rule(
-        Text(f"Turn {record['turn']}  {record['date']}  ({record['rung'] or 'no ladder'})")
-    )
-    for inj in record["injects"]:
-        if inj["fired"]:
-            odds = "" if inj["probability"] is None else f" (p={inj['probability']:.2f})"
-            say(f"  inject {inj['id']}{odds}: {inj['description'].strip()}")
-    for phase in record["phases"]:
-        say(f"  [{phase['phase']}]")
-        for decision in phase["decisions"]:
-            say(f"    {decision['narrative']}")
-        for move in phase["adjudication"]:
-            if move["votes"]:
-                tally = ", ".join(f"{v}: {b}" for v, b in move["votes"].items())
-                say(
-                    f"    vote on {move['action']}: {tally} -> "
-                    f"{'passed' if move['passed'] else 'vetoed'}"
-                )
-            if move["result"] is not None:
-                odds = ", ".join(f"{k} {p:.2f}" for k, p in move["odds"].items())
-                forced = f"; forced by facilitator: {move['forced']}" if move["forced"] else ""
-                say(
-                    f"    die {move['key']}: {move['result']} (roll {move['roll']:.3f}; "
-                    f"odds {odds}{forced})"
-                )
-    for rule in record["rules_fired"]:
-        say(f"  rule: {rule}")
-    for belief in record["beliefs"]:
-        say(
-            f"  {belief['observer']} now rates {belief['about']}'s resolve "
-            f"{belief['before']:.2f} -> {belief['after']:.2f} "
-            f"(answer strength {belief['answer_strength']:.2f})"
-        )
-    before, after = record["state_before"]["variables"], record["state_after"]["variables"]
-    changes = [f"{k} {before[k]:.3f}->{after[k]:.3f}" for k in after if after[k] != before[k]]
-    if changes:
-        say("  state: " + ", ".join(changes))
-    if record["outcomes_triggered"]:
-        say("  outcomes: " + ", ".join(record["outcomes_triggered"]))
+    console.rule(Text(title))
+    for line in lines:
+        console.print(line, markup=False, highlight=False)
 
 
 def print_final(console: Console, scenario: Scenario, summary: dict[str, Any]) -> None:

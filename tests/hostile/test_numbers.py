@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import tiny_data
+from conftest import records_json, tiny_data
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -509,7 +509,7 @@ def test_no_nan_or_infinity_enters_the_game(data, seed, save_after, sample, more
     while model.running:
         model.step()
         check_state(model, scenario)
-        check_record(model.records[-1], scenario)
+        check_record(records_json(model)[-1], scenario)
         text = json_text(model.snapshot())
         assert json_text(json.loads(text)) == text  # every float survives the trip
         if model.state.turn == save_after:
@@ -562,8 +562,8 @@ def test_parts_too_large_for_floats_add_up_exactly_and_records_change_no_choice(
     scenario = extreme_scenario(p_test={"effects": effects, "motive": 1.0})
     recorded = WargameModel(scenario, seed=1)
     (option,) = recorded.options("P")
-    assert option["utility"] == pytest.approx(0.9)
-    assert option["terms"]["tension"] == 1e300 and option["terms"]["sanctions"] == -1e300
+    assert option.utility == pytest.approx(0.9)
+    assert option.terms["tension"] == 1e300 and option.terms["sanctions"] == -1e300
     recorded.run()
     quiet = WargameModel(scenario, seed=1, record=False).run()
     assert recorded.summary() == quiet.summary()
@@ -599,7 +599,7 @@ def test_an_infinite_gain_against_an_infinite_loss_is_no_nan(gain, loss, chosen)
     )
     model = WargameModel(scenario, seed=3)
     (option,) = model.options("P")
-    assert all(math.isfinite(v) for v in [option["utility"], *option["terms"].values()])
+    assert all(math.isfinite(v) for v in [option.utility, *option.terms.values()])
     model.step()
     assert ("p_test" in model.state.counts) is chosen
 

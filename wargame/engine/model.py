@@ -1,35 +1,99 @@
-"""WargameModel: one mesa step is one turn of the scenario.
+"""WargameModel: one mesa step is one turn of the scenario, and a turn can be paused.
 
-Turn order (fixed, documented in docs/scenario-format.md): delayed effects land; injects;
-each move phase in turn (decide on the same state, plan votes and dice, apply); beliefs
-learn from the turn's provocations and answers; standing rules; outcomes. Turn inputs from
-people (moves, votes, overrides) are set as attributes before `step()`, which takes none.
+A turn runs in steps a front end can drive one at a time (docs/scenario-format.md lists the
+order): `begin_turn()` (delayed effects land, injects), then for each move phase
+`decide_phase()` (agents and doctrines choose; human teams' moves are entered now, after
+the earlier phases were applied), `plan_phase()` (votes, dice with odds, effect amounts:
+shown and overridable before anything changes), `apply_phase()`; then `end_turn()` (beliefs,
+standing rules, outcomes, the record). `step()` plays all of it for Mesa and batches.
+
+Every input a person gives is checked before anything changes: a refused input raises
+`WargameError` naming the team, the option or key and the valid choices, and leaves the game
+exactly as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import mesa
 
 from wargame.engine import resolver
 from wargame.engine.actors import StateActor
-from wargame.engine.policies import Decision, DoctrinePolicy, HumanPolicy, LogitPolicy, Policy
+from wargame.engine.narrative import decision_sentence
+from wargame.engine.policies import (
+    Decision,
+    DoctrinePolicy,
+    HumanPolicy,
+    LogitPolicy,
+    Policy,
+    check_ballot,
+    check_moves,
+)
+from wargame.engine.program import CAction, Compiler
+from wargame.engine.records import (
+    AdjudicationRecord,
+    BeliefRecord,
+    DecisionRecord,
+    EffectRecord,
+    InjectRecord,
+    Intervention,
+    InterventionKind,
+    OptionRecord,
+    PhaseRecord,
+    StateView,
+    TurnRecord,
+    turn_records_from_json,
+    turn_records_to_json,
+)
 from wargame.engine.resolver import Move, Override
 from wargame.engine.rng import KeyedRandom
 from wargame.engine.snapshot import SNAPSHOT_FORMAT, check_snapshot
 from wargame.engine.state import DeterrenceState
-from wargame.errors import InputError, WargameError
+from wargame.errors import InputError, WargameError, suggest
 
 if TYPE_CHECKING:
-    from wargame.engine.program import CAction
     from wargame.scenario.loading import Scenario
 
 
 _HUGE = 1e300
 """Escalation sums saturate here (the bound expressions clip their results to)."""
+
+Stage = Literal["between_turns", "deciding", "decided", "planned", "ending"]
+"""Where the game stands: before a turn; a phase waiting for decisions; decided (moves
+known); planned (votes and dice shown, overridable); all phases applied (end_turn due)."""
+
+FIRED, NOT_FIRED = "fired", "not fired"
+
+
+@dataclass(slots=True)
+class TurnInProgress:
+    """What a turn has done so far (the record is built from it at `end_turn`)."""
+
+    phase_index: int = 0
+    moves: list[Move] = field(default_factory=list)
+    """Every move applied so far this turn (beliefs learn from them at the end)."""
+    before: StateView | None = None
+    injects: list[InjectRecord] = field(default_factory=list)
+    phases: list[PhaseRecord] = field(default_factory=list)
+    effects: list[EffectRecord] | None = None
+    controllers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PendingPhase:
+    """A phase whose moves are decided but not yet applied."""
+
+    decisions: list[Decision]
+    replaced: dict[str, tuple[list[str], str]] = field(default_factory=dict)
+    """Actor -> (what its controller had chosen, the facilitator's reason)."""
+    votes: dict[str, dict[str, str]] = field(default_factory=dict)
+    moves: list[Move] | None = None
+    """Set once planned."""
 
 
 class WargameModel(mesa.Model):
@@ -37,6 +101,7 @@ class WargameModel(mesa.Model):
 
     `record=False` keeps only what Monte Carlo needs (outcomes, counts, final state); the
     decisions and dice are the same either way, so both modes give the same outcomes.
+    `explain` (default: as `record`) splits each utility into its terms for the records.
     """
 
     running: bool
@@ -49,15 +114,18 @@ class WargameModel(mesa.Model):
         *,
         seed: int = 0,
         record: bool = True,
+        explain: bool | None = None,
         turns: int | None = None,
         inputs: Mapping[str, float] | None = None,
+        controllers: Mapping[str, str] | None = None,
         rng: Any = None,
     ) -> None:
         super().__init__(rng=seed if rng is None else rng)
         self.game_scenario = scenario
         self.seed = int(seed)
         self.dice = KeyedRandom(self.seed)
-        self.explain = record
+        self.record = record
+        self.explain = record if explain is None else explain
         self.last_turn = scenario.spec.scenario.turns if turns is None else int(turns)
         self.inputs: dict[str, float] | None = None
         if inputs is None:
@@ -69,17 +137,36 @@ class WargameModel(mesa.Model):
             self.state = self.program.initial.copy()
             for path, term in self.program.initial_inputs:
                 self.state.put(term, self.inputs[path])
-        self.records: list[dict[str, Any]] = []
+        self.records: list[TurnRecord] = []
         self.escalation = 0.0
         self.overrides: dict[str, Override] = {}
         self.rerolled: dict[str, str] = {}
         self.human_moves: dict[str, list[str]] = {}
         self.human_votes: dict[str, dict[str, str]] = {}
         self.inject_counts: dict[str, int] = {}
+        self.interventions: list[Intervention] = []
+        self.stage: Stage = "between_turns"
+        self.turn_progress: TurnInProgress | None = None
+        self.pending: PendingPhase | None = None
+        self.controllers = {aid: actor.controller for aid, actor in self.program.actors.items()}
+        for aid, controller in (controllers or {}).items():
+            self._check_controller(aid, controller)
+            self.controllers[aid] = controller
         self.actors: dict[str, StateActor] = {
-            aid: StateActor(self, spec, self._policy(spec.controller))
+            aid: StateActor(self, spec, self._policy(self.controllers[aid]))
             for aid, spec in self.program.actors.items()
         }
+        self.datacollector: mesa.DataCollector | None = None
+        if record:
+            self.datacollector = mesa.DataCollector(
+                model_reporters={
+                    **{name: _variable(name) for name in self.state.vars},
+                    "rung": lambda m: m.rung(),
+                    "escalation": lambda m: m.escalation,
+                },
+                agent_reporters={name: _attribute(name) for name in scenario.spec.state.attributes},
+            )
+            self.datacollector.collect(self)
 
     def _policy(self, controller: str) -> Policy:
         if controller == "agent":
@@ -90,14 +177,24 @@ class WargameModel(mesa.Model):
             self.program.doctrines[controller.split(":", 1)[1]], self.program.actions
         )
 
-    # -- the turn ---------------------------------------------------------------------
+    def _bind(self) -> None:
+        """Sampled numbers of this game into the (shared) sampling program, if another game
+        bound it last: every entry point calls this, so games may be played interleaved."""
+        if self.inputs is not None:
+            self.program.bind(self.inputs, self)
+
+    # -- the whole turn ----------------------------------------------------------------
     def step(self) -> None:
-        """Play one turn."""
+        """Play one turn (or the rest of one that was begun step by step)."""
         if not self.running:
             return
-        self.resolve_turn()
-        if self.state.turn >= self.last_turn:
-            self.running = False
+        if self.stage == "between_turns":
+            self.begin_turn()
+        while self.stage != "ending":
+            if self.stage == "deciding":
+                self.decide_phase()
+            self.apply_phase()
+        self.end_turn()
 
     def run(self) -> WargameModel:
         """Play until the last turn or a terminal outcome."""
@@ -105,69 +202,219 @@ class WargameModel(mesa.Model):
             self.step()
         return self
 
-    def resolve_turn(self) -> dict[str, Any] | None:
+    def resolve_turn(self) -> TurnRecord | None:
         """Play one turn; return its record (None when not recording)."""
-        if self.inputs is not None:
-            self.program.bind(self.inputs, self)
+        count = len(self.records)
+        self.step()
+        return self.records[-1] if len(self.records) > count else None
+
+    # -- the turn, step by step -----------------------------------------------------------
+    def begin_turn(self) -> None:
+        """Start the next turn: delayed effects land, then the scenario's injects."""
+        self._expect("between_turns", "begin a turn")
+        if not self.running:
+            raise WargameError("the game is over; undo or restore an earlier state to go on")
+        self._bind()
         state = self.state
-        before = state.summary() if self.explain else None
+        progress = TurnInProgress(controllers=dict(self.controllers))
+        if self.record:
+            progress.before = _view(state)
+            progress.effects = []
         state.begin_turn()
-        effects_log: list[dict[str, Any]] | None = [] if self.explain else None
-        resolver.land_delayed(state, effects_log)
-        injects = self._injects(effects_log)
-        all_moves: list[Move] = []
-        phases = []
-        for phase_name, actor_ids in self.program.phases:
-            decisions = [self.actors[a].decide() for a in actor_ids]
-            moves = []
-            for decision in decisions:
-                seen: dict[str, int] = {}
-                for action in decision.chosen:
-                    index = seen[action.id] = seen.get(action.id, 0) + 1
-                    key = resolver.move_key(state.turn, action, index)
-                    moves.append(Move(action, index, key))
-            resolver.plan(self.program, self, moves)
-            resolver.apply(self.program, self, moves, effects_log)
-            all_moves += moves
-            self.escalation = escalation_sum((m.action.escalation for m in moves), self.escalation)
-            if self.explain:
-                phases.append(
-                    {
-                        "phase": phase_name,
-                        "decisions": [d.to_json() for d in decisions],
-                        "adjudication": [_move_json(m, self.rerolled) for m in moves],
-                    }
+        resolver.land_delayed(state, progress.effects)
+        self._injects(progress)
+        self.turn_progress = progress
+        self.stage = "deciding" if self.program.phases else "ending"
+
+    @property
+    def phase(self) -> tuple[str, list[str]] | None:
+        """The current phase's name and actors, or None between turns and after the last."""
+        if self.turn_progress is None or self.stage == "ending":
+            return None
+        return self.program.phases[self.turn_progress.phase_index]
+
+    def awaiting_moves(self) -> list[str]:
+        """Human teams whose moves the current phase still needs (empty once decided)."""
+        if self.stage != "deciding" or self.phase is None:
+            return []
+        return [a for a in self.phase[1] if self.controllers[a] == "human"]
+
+    def awaiting_votes(self) -> dict[str, list[str]]:
+        """Human voter -> proposals (action ids) it must vote on before the phase is planned."""
+        if self.pending is None:
+            return {}
+        needed: dict[str, list[str]] = {}
+        for decision in self.pending.decisions:
+            for action in decision.chosen:
+                for voter in action.voters:
+                    if self.controllers[voter] == "human":
+                        needed.setdefault(voter, []).append(action.id)
+        return needed
+
+    def decide_phase(self, moves: Mapping[str, Sequence[str]] | None = None) -> list[Decision]:
+        """Every actor of the current phase chooses; human teams' moves are given here.
+
+        `moves` maps each human team of the phase to its option ids (or they were set in
+        `human_moves` before). All are checked before anything changes.
+        """
+        self._expect("deciding", "decide a phase")
+        self._bind()
+        name, actor_ids = self.program.phases[self._progress.phase_index]
+        given = {a: list(ids) for a, ids in (moves or {}).items()}
+        humans = [a for a in actor_ids if self.controllers[a] == "human"]
+        for actor_id in given:
+            if actor_id not in humans:
+                raise WargameError(
+                    f"'{actor_id}' is not a human team of phase '{name}': moves go to "
+                    f"{', '.join(humans) or 'no team (agents and doctrines decide it)'}"
                 )
-        belief_log: list[dict[str, Any]] | None = [] if self.explain else None
-        resolver.update_beliefs(self.program, state, all_moves, belief_log)
+        entered = {a: given.get(a, self.human_moves.get(a)) for a in humans}
+        for actor_id, ids in entered.items():
+            if ids is None:
+                raise WargameError(
+                    f"no moves entered for {actor_id}, which a human team plays in phase "
+                    f"'{name}': enter its option ids (an empty list to do nothing)"
+                )
+            check_moves(self.program.actors[actor_id], ids, self)
+        previous = self.human_moves
+        self.human_moves = {**previous, **{a: ids for a, ids in entered.items() if ids}}
+        self.human_moves.update({a: [] for a, ids in entered.items() if not ids})
+        try:
+            decisions = [self.actors[a].decide() for a in actor_ids]
+        except WargameError:
+            self.human_moves = previous
+            raise
+        self.pending = PendingPhase(decisions)
+        self.stage = "decided"
+        return decisions
+
+    def plan_phase(
+        self, votes: Mapping[str, Mapping[str, str]] | None = None
+    ) -> list[AdjudicationRecord]:
+        """Decide votes, dice and effect amounts of the current phase, changing nothing yet.
+
+        `votes` maps a human voter to {proposal action id: ballot id}. The returned items
+        (each vote, each die with its odds and roll, each effect) are what `apply_phase`
+        will carry out unless a facilitator forces or re-rolls one of them first.
+        """
+        if self.stage not in ("decided", "planned"):
+            self._expect("decided", "plan a phase")
+        pending = self._pending
+        needed = self.awaiting_votes()
+        entered = {v: dict(pending.votes.get(v, {})) for v in needed}
+        for voter, ballots in (votes or {}).items():
+            if voter not in needed:
+                raise WargameError(
+                    f"'{voter}' has no vote to cast in this phase: votes go to "
+                    f"{', '.join(needed) or 'no human team now'}"
+                )
+            for proposal, ballot in ballots.items():
+                if proposal not in needed[voter]:
+                    raise WargameError(
+                        f"{voter} votes on {', '.join(needed[voter])} now, not on '{proposal}'"
+                    )
+                entered[voter][proposal] = ballot
+        for voter, proposals in needed.items():
+            actor = self.program.actors[voter]
+            for proposal in proposals:
+                earlier = self.human_votes.get(voter, {}).get(proposal)
+                checked = check_ballot(
+                    actor, self.program.actions[proposal], entered[voter].get(proposal, earlier)
+                )
+                entered[voter][proposal] = checked.id
+        self._bind()
+        moves = self._moves(pending.decisions)
+        previous = self.human_votes
+        self.human_votes = {**previous, **entered}
+        try:
+            resolver.plan(self.program, self, moves)
+        finally:
+            self.human_votes = previous
+        pending.votes = entered
+        pending.moves = moves
+        self.stage = "planned"
+        return [_adjudication(m, self.rerolled, self.state.turn) for m in moves]
+
+    def apply_phase(self) -> None:
+        """Carry out the current phase's plan (planning it first if it is only decided)."""
+        if self.stage == "decided":
+            self.plan_phase()
+        self._expect("planned", "apply a phase")
+        self._bind()
+        progress, pending = self._progress, self._pending
+        moves = pending.moves or []
+        name = self.program.phases[progress.phase_index][0]
+        resolver.apply(self.program, self, moves, progress.effects)
+        progress.moves += moves
+        self.escalation = escalation_sum((m.action.escalation for m in moves), self.escalation)
+        if self.record:
+            progress.phases.append(
+                PhaseRecord(
+                    name,
+                    [self._decision_record(d, pending) for d in pending.decisions],
+                    [_adjudication(m, self.rerolled, self.state.turn) for m in moves],
+                )
+            )
+        self.pending = None
+        progress.phase_index += 1
+        self.stage = "deciding" if progress.phase_index < len(self.program.phases) else "ending"
+
+    def end_turn(self) -> TurnRecord | None:
+        """Beliefs learn from the turn, standing rules fire, outcomes are checked, the record
+        is written; returns it (None when not recording)."""
+        self._expect("ending", "end a turn")
+        self._bind()
+        state, progress = self.state, self._progress
+        beliefs: list[BeliefRecord] | None = [] if self.record else None
+        resolver.update_beliefs(self.program, state, progress.moves, beliefs)
         rules = []
         for rule_id, _, when, effects in self.program.rules:
             if when(state):
                 rules.append(rule_id)
-                resolver.apply_effects(state, effects, f"rule {rule_id}", effects_log)
+                resolver.apply_effects(state, effects, f"rule {rule_id}", progress.effects)
         triggered = self._outcomes()
         self.human_moves, self.human_votes = {}, {}  # entered moves are for one turn only
-        if not self.explain:
+        self.turn_progress = None
+        self.stage = "between_turns"
+        self.steps = state.turn
+        if state.turn >= self.last_turn:
+            self.running = False
+        if not self.record:
             return None
-        record = {
-            "turn": state.turn,
-            "date": self.game_scenario.spec.scenario.turn_date(state.turn).isoformat(),
-            "injects": injects,
-            "phases": phases,
-            "beliefs": belief_log,
-            "rules_fired": rules,
-            "effects": effects_log,
-            "escalation_score": escalation_sum([m.action.escalation for m in all_moves]),
-            "rung": self.rung(),
-            "state_before": before,
-            "state_after": state.summary(),
-            "outcomes_triggered": triggered,
-        }
+        assert progress.before is not None and progress.effects is not None
+        record = TurnRecord(
+            turn=state.turn,
+            date=self.game_scenario.spec.scenario.turn_date(state.turn).isoformat(),
+            injects=progress.injects,
+            phases=progress.phases,
+            beliefs=beliefs or [],
+            rules_fired=rules,
+            effects=progress.effects,
+            escalation_score=escalation_sum([m.action.escalation for m in progress.moves]),
+            rung=self.rung(),
+            state_before=progress.before,
+            state_after=_view(state),
+            outcomes_triggered=triggered,
+            interventions=[i for i in self.interventions if i.turn == state.turn],
+            controllers=progress.controllers,
+        )
         self.records.append(record)
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
         return record
 
-    def _injects(self, log: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-        state, out = self.state, []
+    # -- inside the turn ----------------------------------------------------------------
+    def _moves(self, decisions: list[Decision]) -> list[Move]:
+        moves = []
+        for decision in decisions:
+            seen: dict[str, int] = {}
+            for action in decision.chosen:
+                index = seen[action.id] = seen.get(action.id, 0) + 1
+                moves.append(Move(action, index, resolver.move_key(self.state.turn, action, index)))
+        return moves
+
+    def _injects(self, progress: TurnInProgress) -> None:
+        state, log = self.state, progress.effects
         for inj in self.program.injects:
             times = self.inject_counts.get(inj.id, 0)
             if inj.max_times is not None and times >= inj.max_times:
@@ -184,25 +431,26 @@ class WargameModel(mesa.Model):
             key = f"t{state.turn}:inject:{inj.id}"
             forced = self.overrides.get(key)
             if forced is not None:
-                fired = forced.result == "fired"
+                fired = forced.result == FIRED
+            mark = len(log) if log is not None else 0
             if fired:
                 self.inject_counts[inj.id] = times + 1
                 resolver.apply_effects(state, inj.effects, f"inject {inj.id}", log)
             if log is not None and (fired or probability):
-                out.append(
-                    {
-                        "id": inj.id,
-                        "key": key,
-                        "description": inj.description,
-                        "scheduled": scheduled,
-                        "probability": probability,
-                        "roll": roll,
-                        "fired": fired,
-                        "forced": forced.reason if forced else None,
-                        "rerolled": self.rerolled.get(key),
-                    }
+                progress.injects.append(
+                    InjectRecord(
+                        id=inj.id,
+                        key=key,
+                        description=inj.description,
+                        scheduled=scheduled,
+                        probability=probability,
+                        roll=roll,
+                        fired=fired,
+                        forced=forced.reason if forced else None,
+                        rerolled=self.rerolled.get(key),
+                        effects=log[mark:],
+                    )
                 )
-        return out
 
     def _outcomes(self) -> list[str]:
         state, triggered = self.state, []
@@ -213,6 +461,29 @@ class WargameModel(mesa.Model):
                 if terminal:
                     self.running = False
         return triggered
+
+    def _decision_record(self, decision: Decision, pending: PendingPhase) -> DecisionRecord:
+        ranked = sorted(decision.options, key=lambda o: -o.probability)[:5]
+        record = DecisionRecord(
+            actor=decision.actor,
+            controller=decision.controller,
+            chosen=[a.id for a in decision.chosen],
+            top_options=[
+                OptionRecord(
+                    o.action.id,
+                    round(o.utility, 4),
+                    round(o.probability, 4),
+                    {k: round(v, 4) for k, v in sorted((o.terms or {}).items())},
+                )
+                for o in ranked
+            ],
+            narrative="",
+            note=decision.note,
+        )
+        if decision.actor in pending.replaced:
+            record.replaced, record.replaced_reason = pending.replaced[decision.actor]
+        record.narrative = decision_sentence(self.program, record)
+        return record
 
     # -- what policies and the resolver ask of the model ---------------------------------
     def legal(self, action: CAction, planned: list[CAction]) -> str | None:
@@ -237,20 +508,29 @@ class WargameModel(mesa.Model):
 
     # -- facilitator controls ---------------------------------------------------------------
     def force(self, key: str, result: str, reason: str) -> None:
-        """Force one adjudication item (a die, a vote, an inject) when its turn is played."""
-        if not reason.strip():
-            raise WargameError(f"forcing {key} needs a reason, for the record")
+        """Force one adjudication item (a die, a vote, an inject), now or in a later turn.
+
+        The key names an item of the current plan or one a later phase or turn may have
+        (`t3:NK:nk_test#1`, `t3:US:unsc_draft#1:vote:CN`, `t4:inject:guam_threat`); the result
+        must be one that item can take. A current item is re-planned at once.
+        """
+        _need_reason(reason, f"forcing {key}")
+        results = self._item_results(key)
+        if result not in results:
+            raise WargameError(
+                f"cannot force {key} to '{result}'.{suggest(result, results)} "
+                f"Its results: {', '.join(results)}"
+            )
         self.overrides[key] = Override(result, reason)
+        self._intervene("force", key, f"forced to '{result}'", reason)
+        self._replan()
 
     def reroll(self, key: str, reason: str) -> None:
-        """Replace the draw behind a die, vote or inject (key as in the record) with a fresh one."""
-        if not reason.strip():
-            raise WargameError(f"re-rolling {key} needs a reason, for the record")
-        try:
-            turn_text, stream, rest = key.split(":", 2)
-            turn = int(turn_text.removeprefix("t"))
-        except ValueError:
-            raise WargameError(f"'{key}' is not an item key such as t3:NK:nk_test#1") from None
+        """Replace the draw behind a die, vote or inject (key as in `force`) with a fresh one."""
+        _need_reason(reason, f"re-rolling {key}")
+        self._item_results(key)
+        turn_text, stream, rest = key.split(":", 2)
+        turn = int(turn_text[1:])
         if ":vote:" in key:
             self.dice.reroll(key.rsplit(":", 1)[1], turn, key)
         elif stream == "inject":
@@ -258,20 +538,285 @@ class WargameModel(mesa.Model):
         else:
             self.dice.reroll(stream, turn, f"die:{rest}")
         self.rerolled[key] = reason
+        self._intervene("reroll", key, "re-rolled", reason)
+        self._replan()
 
-    def options(self, actor_id: str) -> list[dict[str, Any]]:
+    def replace_moves(self, actor_id: str, action_ids: Sequence[str], reason: str) -> None:
+        """Replace an agent's or doctrine's moves in the current (decided) phase."""
+        _need_reason(reason, f"replacing {actor_id}'s moves")
+        if self.stage not in ("decided", "planned"):
+            raise WargameError(
+                "moves can be replaced once the phase is decided and before it is applied"
+            )
+        pending = self._pending
+        decision = next((d for d in pending.decisions if d.actor == actor_id), None)
+        if decision is None:
+            actors = ", ".join(d.actor for d in pending.decisions)
+            raise WargameError(f"'{actor_id}' does not move in this phase; its actors: {actors}")
+        if self.controllers[actor_id] == "human":
+            raise WargameError(
+                f"{actor_id} is played by a human team: undo the phase and enter its moves again"
+            )
+        chosen = check_moves(self.program.actors[actor_id], action_ids, self)
+        before = [a.id for a in decision.chosen]
+        pending.replaced.setdefault(actor_id, (before, reason))
+        decision.chosen = chosen
+        what = f"{', '.join(before) or 'nothing'} replaced by {', '.join(action_ids) or 'nothing'}"
+        self._intervene("replace_moves", actor_id, what, reason)
+        self._replan()
+
+    def hand_over(self, actor_id: str, controller: str, reason: str) -> None:
+        """Hand a team to 'human', 'agent' or 'script:DOCTRINE' from its next decision on."""
+        _need_reason(reason, f"handing {actor_id} over")
+        self._check_controller(actor_id, controller)
+        before = self.controllers[actor_id]
+        self.controllers[actor_id] = controller
+        self.actors[actor_id].policy = self._policy(controller)
+        self._intervene("hand_over", actor_id, f"{before} -> {controller}", reason)
+
+    def fire_inject(self, inject_id: str, reason: str) -> InjectRecord:
+        """Fire one of the scenario's injects now (at the start of a phase or after the last)."""
+        _need_reason(reason, f"firing {inject_id}")
+        inject = next((i for i in self.program.injects if i.id == inject_id), None)
+        if inject is None:
+            ids = [i.id for i in self.program.injects]
+            raise WargameError(
+                f"the scenario has no inject '{inject_id}'.{suggest(inject_id, ids)} "
+                f"Its injects: {', '.join(ids) or 'none'}"
+            )
+        self._expect_between_phases("fire an inject")
+        effects = resolver.evaluate(self.state, inject.effects, f"inject {inject_id}")
+        self.inject_counts[inject_id] = self.inject_counts.get(inject_id, 0) + 1
+        return self._event(inject_id, inject.description, effects, reason, ad_hoc=False)
+
+    def add_inject(
+        self,
+        description: str,
+        effects: Sequence[tuple[str, str, float]],
+        reason: str,
+        *,
+        signal: tuple[str, str, float] | None = None,
+    ) -> InjectRecord:
+        """An event that is not in the scenario: free text, its effects on the state
+        (`("tension", "add", 0.1)`, `("NK.capability", "set", 0.6)`, `("US->JP.trust",
+        "mul", 0.9)`), and optionally the resolve it signals (actor, target, strength 0-1)."""
+        _need_reason(reason, "an ad-hoc event")
+        if not description.strip():
+            raise WargameError("an ad-hoc event needs a description of what happened")
+        self._expect_between_phases("add an event")
+        compiler = Compiler(self.game_scenario.spec)
+        writes: list[resolver.Write] = []
+        for i, effect in enumerate(effects):
+            target, op, value = effect
+            where = f"effect {i + 1} ({target} {op} {value})"
+            try:
+                term = compiler.term(target, None)
+            except Exception as error:  # ExprError: an unknown name, with "did you mean"
+                raise WargameError(f"{where}: {error}") from None
+            if op not in ("add", "mul", "set"):
+                raise WargameError(f"{where}: the operation must be add, mul or set")
+            number = float(value)
+            if not -_HUGE <= number <= _HUGE:
+                raise WargameError(f"{where}: the value must be a finite number")
+            low, high = self.state.bounds.get(term, (0.0, 1.0))
+            if op == "set" and not low <= number <= high:
+                raise WargameError(f"{where}: {target} lies within [{low}, {high}]")
+            writes.append((term, op, number, 0, "ad-hoc event"))
+        if signal is not None:
+            sender, target, strength = signal
+            for actor in (sender, target):
+                if actor not in self.program.actors:
+                    raise WargameError(
+                        f"signal: unknown actor '{actor}'.{suggest(actor, self.program.actors)}"
+                    )
+            if not 0.0 <= float(strength) <= 1.0:
+                raise WargameError("signal: the strength of a signal lies within [0, 1]")
+        number_of = sum(1 for i in self.interventions if i.kind == "ad_hoc_inject") + 1
+        record = self._event(
+            f"ad-hoc-{number_of}", description.strip(), writes, reason, ad_hoc=True
+        )
+        if signal is not None:
+            sender, target, strength = signal
+            heard = self.state.signals.setdefault(target, {})
+            heard[sender] = resolver.noisy_or([heard.get(sender, 0.0), float(strength)])
+        return record
+
+    def _event(
+        self,
+        event_id: str,
+        description: str,
+        writes: list[resolver.Write],
+        reason: str,
+        *,
+        ad_hoc: bool,
+    ) -> InjectRecord:
+        progress = self._progress
+        effects: list[EffectRecord] = []
+        resolver.write(self.state, writes, effects)
+        if progress.effects is not None:
+            progress.effects += effects
+        phase = self.phase
+        record = InjectRecord(
+            id=event_id,
+            key=f"t{self.state.turn}:inject:{event_id}",
+            description=description,
+            scheduled=False,
+            probability=None,
+            roll=None,
+            fired=True,
+            forced=None,
+            rerolled=None,
+            ad_hoc=ad_hoc,
+            phase=phase[0] if phase else "",
+            reason=reason,
+            effects=effects,
+        )
+        if self.record:
+            progress.injects.append(record)
+        kind: InterventionKind = "ad_hoc_inject" if ad_hoc else "fire_inject"
+        self._intervene(kind, event_id, " ".join(description.split()), reason)
+        return record
+
+    def _intervene(self, kind: InterventionKind, target: str, detail: str, reason: str) -> None:
+        turn = self.state.turn + (1 if self.stage == "between_turns" else 0)
+        phase = self.phase
+        self.interventions.append(
+            Intervention(kind, turn, phase[0] if phase else None, target, detail, reason)
+        )
+
+    def _replan(self) -> None:
+        if self.stage == "planned":
+            self.plan_phase()
+
+    def _check_controller(self, actor_id: str, controller: str) -> None:
+        if actor_id not in self.program.actors:
+            raise WargameError(
+                f"unknown actor '{actor_id}'.{suggest(actor_id, self.program.actors)} "
+                f"Actors: {', '.join(self.program.actors)}"
+            )
+        doctrines = [d for d, spec in self.program.doctrines.items() if spec.actor == actor_id]
+        valid = ["agent", "human", *(f"script:{d}" for d in doctrines)]
+        if controller not in valid:
+            raise WargameError(
+                f"{actor_id} cannot be played by '{controller}': choose one of {', '.join(valid)}"
+            )
+
+    def _item_results(self, key: str) -> list[str]:
+        """The results the item `key` can take, if it is open to a facilitator now."""
+        parts = key.split(":")
+        head = parts[0]
+        if len(parts) < 3 or not head.startswith("t") or not head[1:].isdigit():
+            raise WargameError(
+                f"'{key}' is not an item key: write t3:NK:nk_test#1 (a die), "
+                "t3:US:unsc_draft#1:vote:CN (a vote) or t3:inject:ID (an inject)"
+            )
+        turn = int(head[1:])
+        if parts[1] == "inject":
+            ids = [i.id for i in self.program.injects]
+            if parts[2] not in ids or len(parts) != 3:
+                raise WargameError(
+                    f"'{key}': the scenario has no inject '{parts[2]}'.{suggest(parts[2], ids)}"
+                )
+            if turn <= self.state.turn:
+                raise WargameError(
+                    f"'{key}': turn {turn}'s injects are already resolved; undo to the start "
+                    "of that turn to change them"
+                )
+            return [FIRED, NOT_FIRED]
+        actor_id, (action_id, _, index) = parts[1], parts[2].partition("#")
+        action = self.program.actions.get(action_id)
+        if action is None or action.actor != actor_id or not index.isdigit():
+            ids = [a.id for a in self.program.actions.values() if a.actor == actor_id]
+            raise WargameError(
+                f"'{key}' names no option of {actor_id}.{suggest(action_id, ids)} "
+                "Keys look like t3:NK:nk_test#1"
+            )
+        if len(parts) == 5 and parts[3] == "vote":
+            voter = parts[4]
+            if voter not in action.voters:
+                raise WargameError(
+                    f"'{key}': {voter} does not vote on {action_id}; its voters: "
+                    f"{', '.join(action.voters) or 'none'}"
+                )
+            results = [b.id for b in self.program.actors[voter].ballots[action_id]]
+        elif len(parts) == 3:
+            if not action.branches:
+                raise WargameError(f"'{key}': {action_id} has no die (no uncertain results)")
+            results = [b.name for b in action.branches]
+        else:
+            raise WargameError(f"'{key}' is not an item key such as t3:NK:nk_test#1")
+        self._check_open(key, turn, actor_id)
+        return results
+
+    def _check_open(self, key: str, turn: int, actor_id: str) -> None:
+        """An item of a move is open while its phase of that turn has not been applied."""
+        if self.stage == "between_turns":
+            if turn <= self.state.turn:
+                raise WargameError(f"'{key}': turn {turn} is over; undo to change it")
+            return
+        if turn > self.state.turn:
+            return
+        if turn < self.state.turn:
+            raise WargameError(f"'{key}': turn {turn} is over; undo to change it")
+        index = self._progress.phase_index
+        later = [i for i, (_, actors) in enumerate(self.program.phases) if actor_id in actors]
+        if not any(i >= index for i in later):
+            raise WargameError(
+                f"'{key}': {actor_id}'s phase of turn {turn} has been applied; undo to change it"
+            )
+        if self.stage == "planned" and index in later:
+            keys = {m.key for m in self._pending.moves or []}
+            base = key.split(":vote:")[0]
+            if base not in keys:
+                raise WargameError(
+                    f"'{key}' is not in this phase's plan; its items: {', '.join(sorted(keys))}"
+                )
+
+    def _expect(self, stage: Stage, doing: str) -> None:
+        if self.stage != stage:
+            raise WargameError(
+                f"cannot {doing} now: the game is at '{self.stage}' (turn {self.state.turn}); "
+                f"the next step is {_NEXT[self.stage]}"
+            )
+
+    def _expect_between_phases(self, doing: str) -> None:
+        if self.stage not in ("deciding", "ending"):
+            raise WargameError(
+                f"cannot {doing} now: events are added at the start of a phase (before it is "
+                f"decided) or after the last phase; the game is at '{self.stage}'"
+            )
+
+    @property
+    def _progress(self) -> TurnInProgress:
+        assert self.turn_progress is not None, "no turn in progress"
+        return self.turn_progress
+
+    @property
+    def _pending(self) -> PendingPhase:
+        assert self.pending is not None, "no phase decided"
+        return self.pending
+
+    # -- asking, without changing anything ------------------------------------------------
+    def options(self, actor_id: str) -> list[OptionRecord]:
         """What an agent would weigh now: options, utilities split into terms, probabilities.
 
         Draws nothing and changes nothing, so a facilitator may ask at any time.
         """
-        explain, self.explain = self.explain, True
-        if self.inputs is not None:
-            self.program.bind(self.inputs, self)
-        try:
-            scored = LogitPolicy().score(self.program.actors[actor_id], self, [])
-        finally:
-            self.explain = explain
-        return Decision(actor_id, "agent", [], scored).to_json(top=len(scored))["top_options"]
+        if actor_id not in self.program.actors:
+            raise WargameError(
+                f"unknown actor '{actor_id}'.{suggest(actor_id, self.program.actors)}"
+            )
+        self._bind()
+        scored = LogitPolicy().score(self.program.actors[actor_id], self, [], explain=True)
+        return [
+            OptionRecord(
+                o.action.id,
+                round(o.utility, 4),
+                round(o.probability, 4),
+                {k: round(v, 4) for k, v in sorted((o.terms or {}).items())},
+            )
+            for o in sorted(scored, key=lambda o: -o.probability)
+        ]
 
     # -- results ----------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -287,7 +832,25 @@ class WargameModel(mesa.Model):
         }
 
     def snapshot(self) -> dict[str, Any]:
-        """The whole game as plain JSON: restoring it and playing on equals never stopping."""
+        """The whole game as plain JSON (an independent copy): restoring it and playing on
+        equals never having stopped. Taken between turns or at the start of a phase."""
+        if self.stage in ("decided", "planned"):
+            raise WargameError(
+                "a snapshot is taken at the start of a phase or between turns: apply this "
+                "phase first, or take the snapshot before deciding it"
+            )
+        progress = None
+        if self.turn_progress is not None:
+            tp = self.turn_progress
+            progress = {
+                "phase_index": tp.phase_index,
+                "moves": [[m.action.id, m.index, m.passed] for m in tp.moves],
+                "before": None if tp.before is None else _json(tp.before),
+                "injects": [_json(i) for i in tp.injects],
+                "phases": [_json(p) for p in tp.phases],
+                "effects": None if tp.effects is None else [_json(e) for e in tp.effects],
+                "controllers": dict(tp.controllers),
+            }
         return {
             "format": SNAPSHOT_FORMAT,
             "scenario": self.game_scenario.spec.scenario.id,
@@ -296,14 +859,18 @@ class WargameModel(mesa.Model):
             "seed": self.seed,
             "last_turn": self.last_turn,
             "running": self.running,
+            "stage": self.stage,
+            "turn_progress": progress,
+            "controllers": dict(self.controllers),
             "rerolls": dict(self.dice.rerolls),
             "overrides": {k: [o.result, o.reason] for k, o in self.overrides.items()},
             "rerolled": dict(self.rerolled),
             "inject_counts": dict(self.inject_counts),
             "escalation": self.escalation,
-            "inputs": self.inputs,
+            "inputs": None if self.inputs is None else dict(self.inputs),
+            "interventions": [_json(i) for i in self.interventions],
             "state": self.state.to_json(),
-            "records": self.records,
+            "records": turn_records_to_json(self.records),
         }
 
     @classmethod
@@ -333,6 +900,7 @@ class WargameModel(mesa.Model):
             record=record,
             turns=int(data["last_turn"]) if turns is None else turns,
             inputs=data.get("inputs"),
+            controllers=data.get("controllers") if not any_variant else None,
         )
         model.dice = KeyedRandom(model.seed, data["rerolls"])
         model.overrides = {k: Override(*v) for k, v in data["overrides"].items()}
@@ -340,11 +908,43 @@ class WargameModel(mesa.Model):
         model.inject_counts = dict(data["inject_counts"])
         model.escalation = float(data["escalation"])
         model.state = DeterrenceState.from_json(data["state"], model.program.initial.bounds)
-        model.records = list(data["records"]) if record else []
+        model.interventions = _interventions(data.get("interventions") or [])
+        model.records = turn_records_from_json(data["records"]) if record else []
+        progress = data.get("turn_progress")
+        model.stage = data.get("stage", "between_turns")
+        if progress is not None:
+            model.turn_progress = model._progress_from_json(progress)
+        model.steps = model.state.turn - (1 if model.turn_progress is not None else 0)
         # A game saved when it reached its last turn plays on if given more turns; one that
         # a terminal outcome ended stays over.
-        model.running = model.state.turn < model.last_turn and not model.ended()
+        model.running = (
+            model.state.turn < model.last_turn or model.turn_progress is not None
+        ) and not model.ended()
         return model
+
+    def _progress_from_json(self, data: dict[str, Any]) -> TurnInProgress:
+        actions = self.program.actions
+        moves = [
+            Move(
+                actions[action_id],
+                int(index),
+                resolver.move_key(self.state.turn, actions[action_id], int(index)),
+                passed=bool(passed),
+            )
+            for action_id, index, passed in data["moves"]
+        ]
+        progress = TurnInProgress(
+            phase_index=int(data["phase_index"]),
+            moves=moves,
+            controllers=dict(data["controllers"]),
+        )
+        if self.record and data["before"] is not None:
+            parts = _parts_from_json(data)
+            progress.before = parts["before"]
+            progress.injects = parts["injects"]
+            progress.phases = parts["phases"]
+            progress.effects = parts["effects"]
+        return progress
 
     def ended(self) -> bool:
         """Whether a terminal outcome has happened."""
@@ -365,6 +965,82 @@ class WargameModel(mesa.Model):
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
+
+
+_NEXT: dict[str, str] = {
+    "between_turns": "begin_turn()",
+    "deciding": "decide_phase() (human teams' moves go in here)",
+    "decided": "plan_phase() (human votes go in here), or apply_phase()",
+    "planned": "apply_phase(), after any force, re-roll or replaced move",
+    "ending": "end_turn()",
+}
+
+
+def _need_reason(reason: str, doing: str) -> None:
+    if not reason or not reason.strip():
+        raise WargameError(f"{doing} needs a reason, for the record")
+
+
+def _variable(name: str) -> Any:
+    return lambda m: m.state.vars[name]
+
+
+def _attribute(name: str) -> Any:
+    return lambda a: a.model.state.attrs[a.actor_id][name]
+
+
+def _view(state: DeterrenceState) -> StateView:
+    summary = state.summary()
+    return StateView(summary["variables"], summary["attributes"])
+
+
+def _json(item: Any) -> dict[str, Any]:
+    result: dict[str, Any] = dataclasses.asdict(item)
+    return result
+
+
+def _adjudication(move: Move, rerolled: dict[str, str], turn: int) -> AdjudicationRecord:
+    return AdjudicationRecord(
+        key=move.key,
+        actor=move.action.actor,
+        action=move.action.id,
+        votes=dict(move.votes),
+        passed=move.passed,
+        odds={k: round(v, 4) for k, v in move.odds.items()},
+        roll=None if move.roll is None else round(move.roll, 6),
+        result=move.branch,
+        forced=move.forced,
+        rerolled=rerolled.get(move.key),
+        effects=[
+            EffectRecord(
+                cause,
+                list(term),
+                op,
+                round(amount, 6),
+                lands_on_turn=turn + delay if delay else None,
+            )
+            for term, op, amount, delay, cause in move.writes
+        ],
+        forced_votes=dict(move.forced_votes),
+        rolled_result=move.rolled,
+    )
+
+
+def _interventions(data: list[Any]) -> list[Intervention]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[Intervention]).validate_python(data)
+
+
+def _parts_from_json(data: dict[str, Any]) -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    return {
+        "before": TypeAdapter(StateView).validate_python(data["before"]),
+        "injects": TypeAdapter(list[InjectRecord]).validate_python(data["injects"]),
+        "phases": TypeAdapter(list[PhaseRecord]).validate_python(data["phases"]),
+        "effects": TypeAdapter(list[EffectRecord]).validate_python(data["effects"] or []),
+    }
 
 
 def escalation_sum(weights: Iterable[float], start: float = 0.0) -> float:
@@ -392,22 +1068,3 @@ def sampled_inputs(scenario: Scenario, given: Mapping[str, float]) -> dict[str, 
         )
     values.update({path: float(value) for path, value in given.items()})
     return values
-
-
-def _move_json(move: Move, rerolled: dict[str, str]) -> dict[str, Any]:
-    return {
-        "key": move.key,
-        "actor": move.action.actor,
-        "action": move.action.id,
-        "votes": move.votes,
-        "passed": move.passed,
-        "odds": {k: round(v, 4) for k, v in move.odds.items()},
-        "roll": None if move.roll is None else round(move.roll, 6),
-        "result": move.branch,
-        "forced": move.forced,
-        "rerolled": rerolled.get(move.key),
-        "effects": [
-            {"term": list(term), "op": op, "value": round(amount, 6), "delay": delay}
-            for term, op, amount, delay, _ in move.writes
-        ],
-    }

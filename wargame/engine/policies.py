@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Protocol
 
 from wargame.engine.program import CAction, CActor, CDoctrine, branch_odds
 from wargame.engine.rng import KeyedRandom
 from wargame.engine.state import DeterrenceState, Term, beta_mean
-from wargame.errors import WargameError
+from wargame.errors import WargameError, suggest
 
 _HUGE = 1e300
 """Utilities and their terms beyond +-1e300 are clipped here (see `_exact_utility`)."""
@@ -43,47 +44,6 @@ class Decision:
     chosen: list[CAction]
     options: list[Scored] = field(default_factory=list)
     note: str = ""
-
-    def to_json(self, top: int = 5) -> dict[str, Any]:
-        """A record of the decision a facilitator can explain a move from."""
-        ranked = sorted(self.options, key=lambda o: -o.probability)[:top]
-        return {
-            "actor": self.actor,
-            "controller": self.controller,
-            "chosen": [a.id for a in self.chosen],
-            "top_options": [
-                {
-                    "action": o.action.id,
-                    "utility": round(o.utility, 4),
-                    "probability": round(o.probability, 4),
-                    "terms": {k: round(v, 4) for k, v in sorted((o.terms or {}).items())},
-                }
-                for o in ranked
-            ],
-            "narrative": self.narrative(),
-        }
-
-    def narrative(self) -> str:
-        """One sentence per chosen option naming its two largest reasons."""
-        if self.note and not self.chosen:
-            return f"{self.actor} did nothing: {self.note}."
-        if not self.chosen:
-            return f"{self.actor} held its course (no option beat the status quo)."
-        by_id = {o.action.id: o for o in self.options}
-        parts = []
-        for action in self.chosen:
-            scored = by_id.get(action.id)
-            if scored is None or not scored.terms:
-                parts.append(f"{action.label} ({self.controller})")
-                continue
-            # largest first; ties (to 1e-9) by name, so the sentence never depends on the
-            # order the terms were summed in
-            reasons = sorted(scored.terms.items(), key=lambda kv: (-round(abs(kv[1]), 9), kv[0]))
-            reasons = reasons[:2]
-            why = " and ".join(f"{name} {value:+.2f}" for name, value in reasons)
-            parts.append(f"{action.label} (p={scored.probability:.2f}; mainly {why})")
-        suffix = f" [{self.note}]" if self.note else ""
-        return f"{self.actor} chose " + "; ".join(parts) + "." + suffix
 
 
 class Context(Protocol):
@@ -310,14 +270,17 @@ class LogitPolicy:
 
     name = "agent"
 
-    def score(self, actor: CActor, ctx: Context, planned: list[CAction]) -> list[Scored]:
-        """Legal options with utilities and single-pick logit probabilities; draws nothing."""
+    def score(
+        self, actor: CActor, ctx: Context, planned: list[CAction], explain: bool
+    ) -> list[Scored]:
+        """Legal options with utilities (split into terms if `explain`) and single-pick logit
+        probabilities; draws nothing and changes nothing."""
         state = ctx.state
         weights = {term: w(state) for term, w in actor.objectives}
         scored = []
         for action in actor.menu:
             if action.illegal(state, planned.count(action)) is None:
-                total, terms = utility(actor, action, state, weights, ctx.explain)
+                total, terms = utility(actor, action, state, weights, explain)
                 scored.append(Scored(action, total, terms))
         probabilities = logit([0.0] + [s.utility for s in scored], actor.rationality)
         for s, p in zip(scored, probabilities[1:], strict=True):
@@ -326,7 +289,7 @@ class LogitPolicy:
 
     def decide(self, actor: CActor, ctx: Context) -> Decision:
         """Sequential logit picks within the budget, each from its own keyed draw."""
-        options = self.score(actor, ctx, [])
+        options = self.score(actor, ctx, [], ctx.explain)
         chosen: list[CAction] = []
         points = actor.budget_points
         candidates = [s for s in options if points is None or s.action.budget_cost <= points]
@@ -406,33 +369,65 @@ class DoctrinePolicy:
 
 
 class HumanPolicy:
-    """A person: moves and votes are handed to the model before the turn is played."""
+    """A person: the model hands over the team's moves and ballots, checked when entered."""
 
     name = "human"
 
     def decide(self, actor: CActor, ctx: Context) -> Decision:
-        """Take the entered moves; an illegal or unknown one is an error that names it."""
+        """Take the entered moves (already checked by `check_moves`)."""
         if actor.id not in ctx.human_moves:
-            raise WargameError(f"no moves entered for {actor.id}, which a human controls")
-        by_id = {a.id: a for a in actor.menu}
-        chosen: list[CAction] = []
-        for action_id in ctx.human_moves[actor.id]:
-            if action_id not in by_id:
-                raise WargameError(f"{actor.id} has no option '{action_id}' on its menu")
-            reason = ctx.legal(by_id[action_id], chosen)
-            if reason is not None:
-                raise WargameError(f"{actor.id} cannot take '{action_id}' now: {reason}")
-            chosen.append(by_id[action_id])
-        return Decision(actor.id, self.name, chosen, LogitPolicy().score(actor, ctx, []))
+            raise WargameError(f"no moves entered for {actor.id}, which a human team plays")
+        chosen = check_moves(actor, ctx.human_moves[actor.id], ctx)
+        scored = LogitPolicy().score(actor, ctx, [], ctx.explain) if ctx.explain else []
+        return Decision(actor.id, self.name, chosen, scored)
 
     def vote(self, actor: CActor, ctx: Context, proposal: CAction, key: str) -> CAction:
         """The entered ballot for this proposal."""
-        ballot_id = ctx.human_votes.get(actor.id, {}).get(proposal.id)
-        for ballot in actor.ballots[proposal.id]:
-            if ballot.id == ballot_id:
-                return ballot
-        names = [b.id for b in actor.ballots[proposal.id]]
+        return check_ballot(actor, proposal, ctx.human_votes.get(actor.id, {}).get(proposal.id))
+
+
+def check_moves(actor: CActor, action_ids: Sequence[str], ctx: Context) -> list[CAction]:
+    """The actions a person (or a facilitator) entered for `actor`, if all may be taken now
+    together within its budget; else a WargameError naming the option and the valid choices."""
+    by_id = {a.id: a for a in actor.menu}
+    chosen: list[CAction] = []
+    points = actor.budget_points
+    for action_id in action_ids:
+        action = by_id.get(action_id)
+        if action is None:
+            valid = ", ".join(by_id) or "none"
+            raise WargameError(
+                f"{actor.id} has no option '{action_id}' on its menu.{suggest(action_id, by_id)} "
+                f"Its options: {valid}"
+            )
+        reason = ctx.legal(action, chosen)
+        if reason is None and len(chosen) >= actor.budget_count:
+            reason = f"its budget is {actor.budget_count} option(s) a turn"
+        if reason is None and points is not None and action.budget_cost > points:
+            reason = f"it costs {action.budget_cost:g} budget points and {points:g} are left"
+        if reason is not None:
+            legal = [a.id for a in actor.menu if ctx.legal(a, chosen) is None]
+            raise WargameError(
+                f"{actor.id} cannot take '{action_id}' now: {reason}. "
+                f"Options it can take now: {', '.join(legal) or 'none'}"
+            )
+        chosen.append(action)
+        if points is not None:
+            points -= action.budget_cost
+    return chosen
+
+
+def check_ballot(actor: CActor, proposal: CAction, ballot_id: str | None) -> CAction:
+    """The ballot `ballot_id` of `actor` on `proposal`, or a WargameError listing the ballots."""
+    for ballot in actor.ballots[proposal.id]:
+        if ballot.id == ballot_id:
+            return ballot
+    names = ", ".join(b.id for b in actor.ballots[proposal.id])
+    if ballot_id is None:
         raise WargameError(f"{actor.id} must vote on {proposal.id}: enter one of {names}")
+    raise WargameError(
+        f"{actor.id} has no ballot '{ballot_id}' on {proposal.id}: enter one of {names}"
+    )
 
 
 Policy = LogitPolicy | DoctrinePolicy | HumanPolicy

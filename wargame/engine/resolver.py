@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from wargame.engine.program import CAction, CEffect, Program, branch_odds, noisy_or
+from wargame.engine.records import BeliefRecord, EffectRecord
 from wargame.engine.state import DeterrenceState, beta_mean
 from wargame.errors import WargameError
 
@@ -45,6 +46,9 @@ class Move:
     roll: float | None = None
     branch: str | None = None
     forced: str | None = None
+    rolled: str | None = None
+    """The branch the die gave, where a facilitator forced another."""
+    forced_votes: dict[str, str] = field(default_factory=dict)
     writes: list[Write] = field(default_factory=list)
 
 
@@ -68,6 +72,7 @@ def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
             forced = overrides.get(vote_key)
             if forced is not None:
                 ballot = _ballot(program, voter, action, forced, vote_key)
+                move.forced_votes[voter] = forced.reason
             move.votes[voter] = ballot.id
         move.passed = all(program.actions[b].vote != "veto" for b in move.votes.values())
         for ballot_id in move.votes.values():
@@ -94,6 +99,7 @@ def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
                     f"cannot force {move.key} to '{forced.result}': "
                     f"its results are {list(move.odds)}"
                 )
+            move.rolled = move.branch
             move.branch, move.forced = forced.result, forced.reason
         for b in action.branches:
             if b.name == move.branch:
@@ -108,7 +114,7 @@ def _ballot(program: Program, voter: str, proposal: CAction, forced: Override, k
     raise WargameError(f"cannot force {key} to '{forced.result}': ballots are {names}")
 
 
-def apply(program: Program, ctx: Any, moves: list[Move], log: list[dict[str, Any]] | None) -> None:
+def apply(program: Program, ctx: Any, moves: list[Move], log: list[EffectRecord] | None) -> None:
     """Carry out planned moves: counts, the planned writes, provocations and signals."""
     state = ctx.state
     for move in moves:
@@ -140,35 +146,35 @@ def evaluate(state: DeterrenceState, effects: list[CEffect], cause: str) -> list
     return [(e.term, e.op, e.value(state), e.delay, cause) for e in effects]
 
 
-def write(state: DeterrenceState, writes: list[Write], log: list[dict[str, Any]] | None) -> None:
+def write(state: DeterrenceState, writes: list[Write], log: list[EffectRecord] | None) -> None:
     """Apply planned changes now, or queue the delayed ones."""
     for term, op, amount, delay, cause in writes:
         if delay:
             state.pending.append([state.turn + delay, term, op, amount, cause])
-        else:
-            before, after = state.apply(term, op, amount)
+            if log is not None:
+                log.append(
+                    EffectRecord(
+                        cause, list(term), op, round(amount, 6), lands_on_turn=state.turn + delay
+                    )
+                )
+            continue
+        before, after = state.apply(term, op, amount)
         if log is not None:
-            entry: dict[str, Any] = {
-                "cause": cause,
-                "term": list(term),
-                "op": op,
-                "value": round(amount, 6),
-            }
-            if delay:
-                entry["lands_on_turn"] = state.turn + delay
-            else:
-                entry["before"], entry["after"] = round(before, 6), round(after, 6)
-            log.append(entry)
+            log.append(
+                EffectRecord(
+                    cause, list(term), op, round(amount, 6), round(before, 6), round(after, 6)
+                )
+            )
 
 
 def apply_effects(
-    state: DeterrenceState, effects: list[CEffect], cause: str, log: list[dict[str, Any]] | None
+    state: DeterrenceState, effects: list[CEffect], cause: str, log: list[EffectRecord] | None
 ) -> None:
     """Evaluate effects on the current state, then apply them (injects and rules)."""
     write(state, evaluate(state, effects, cause), log)
 
 
-def land_delayed(state: DeterrenceState, log: list[dict[str, Any]] | None) -> None:
+def land_delayed(state: DeterrenceState, log: list[EffectRecord] | None) -> None:
     """Apply the delayed effects due this turn, in the order they were queued."""
     due = [p for p in state.pending if p[0] <= state.turn]
     if not due:
@@ -178,19 +184,19 @@ def land_delayed(state: DeterrenceState, log: list[dict[str, Any]] | None) -> No
         before, after = state.apply(tuple(term), op, amount)
         if log is not None:
             log.append(
-                {
-                    "cause": f"{cause} (delayed)",
-                    "term": list(term),
-                    "op": op,
-                    "value": round(amount, 6),
-                    "before": round(before, 6),
-                    "after": round(after, 6),
-                }
+                EffectRecord(
+                    f"{cause} (delayed)",
+                    list(term),
+                    op,
+                    round(amount, 6),
+                    round(before, 6),
+                    round(after, 6),
+                )
             )
 
 
 def update_beliefs(
-    program: Program, state: DeterrenceState, moves: list[Move], log: list[dict[str, Any]] | None
+    program: Program, state: DeterrenceState, moves: list[Move], log: list[BeliefRecord] | None
 ) -> None:
     """Each observer of a provocation learns each expected responder's resolve from its answer.
 
@@ -233,13 +239,13 @@ def update_beliefs(
         learn(ab, learning * strength, learning * (1.0 - strength), cap)
         if log is not None:
             log.append(
-                {
-                    "observer": observer,
-                    "about": responder,
-                    "answer_strength": round(strength, 4),
-                    "before": round(before, 4),
-                    "after": round(beta_mean(ab[0], ab[1]), 4),
-                }
+                BeliefRecord(
+                    observer,
+                    responder,
+                    round(strength, 4),
+                    round(before, 4),
+                    round(beta_mean(ab[0], ab[1]), 4),
+                )
             )
 
 

@@ -14,13 +14,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from wargame.engine.records import (
+    EffectRecord,
+    InjectRecord,
+    Intervention,
+    PhaseRecord,
+    StateView,
+    TurnRecord,
+)
 from wargame.engine.state import RELATION_BOUNDS
 from wargame.errors import Problem, suggest
 from wargame.scenario.loading import Scenario, schema_problems
 from wargame.scenario.schema import RELATION_FIELDS
 from wargame.scenario.yamlsafe import Located
 
-SNAPSHOT_FORMAT = "wargame-state/1"
+SNAPSHOT_FORMAT = "wargame-state/2"
 WHAT = "saved game state"
 RESAVE = "save the game again with `wargame run --save-state`"
 
@@ -53,16 +61,31 @@ class SavedState(Saved):
     signals: dict[str, dict[str, Finite]]
 
 
+class TurnProgress(Saved):
+    """What a turn saved at the start of a phase has done so far."""
+
+    phase_index: Turn
+    moves: list[tuple[str, Annotated[int, Field(ge=1)], bool]]
+    before: StateView | None
+    injects: list[InjectRecord]
+    phases: list[PhaseRecord]
+    effects: list[EffectRecord] | None
+    controllers: dict[str, str]
+
+
 class Snapshot(Saved):
     """`WargameModel.snapshot()`: the whole game, random streams included."""
 
-    format: Literal["wargame-state/1"]
+    format: Literal["wargame-state/2"]
     scenario: str
     scenario_hash: str
     variant: str | None
     seed: Annotated[int, Field(ge=0, lt=2**64)]
     last_turn: Turn
     running: bool
+    stage: Literal["between_turns", "deciding", "ending"]
+    turn_progress: TurnProgress | None
+    controllers: dict[str, str]
     rerolls: dict[str, Count]
     overrides: dict[str, tuple[str, str]]
     rerolled: dict[str, str]
@@ -70,7 +93,8 @@ class Snapshot(Saved):
     escalation: Finite
     inputs: dict[str, Finite] | None
     state: SavedState
-    records: list[dict[str, Any]]
+    interventions: list[Intervention]
+    records: list[TurnRecord]
 
 
 def check_snapshot(
@@ -180,6 +204,37 @@ def _against_scenario(located: Located, scenario: Scenario, data: Any) -> list[P
             problems.append(
                 located.problem(("state", "pending", i, 1), f"{term} is not a term of the scenario")
             )
+    doctrines = {f"script:{d}": doctrine.actor for d, doctrine in spec.doctrines.items()}
+    doctrines |= {"agent": "*", "human": "*"}
+    for actor, controller in data["controllers"].items():
+        valid = known(("controllers", actor), actor, actors, "actor")
+        if valid and doctrines.get(controller) not in ("*", actor):
+            problems.append(
+                located.problem(
+                    ("controllers", actor),
+                    f"'{controller}' is not a controller of {actor}",
+                    "use agent, human or script:DOCTRINE of that actor",
+                )
+            )
+    progress = data["turn_progress"]
+    if (progress is None) != (data["stage"] == "between_turns"):
+        problems.append(
+            located.problem(
+                ("stage",),
+                f"stage '{data['stage']}' does not fit the turn in progress saved with it",
+                RESAVE,
+            )
+        )
+    if progress is not None:
+        if progress["phase_index"] > len(spec.phases):
+            problems.append(
+                located.problem(
+                    ("turn_progress", "phase_index"),
+                    f"phase {progress['phase_index']} is past the last of {len(spec.phases)}",
+                )
+            )
+        for i, (action, _, _) in enumerate(progress["moves"]):
+            known(("turn_progress", "moves", i, 0), action, actions, "action")
     for key in data["inject_counts"]:
         known(("inject_counts", key), key, list(spec.injects), "inject")
     sampled = [u.path for u in scenario.uncertainties]
