@@ -63,7 +63,9 @@ def _weak_vs_strong(tiny, answer: str, **params: float):
     )
     model = WargameModel(scenario, seed=3, turns=1)
     p_actor = scenario.program.actors["P"]
-    before = {s.action.id: s.utility for s in LogitPolicy().score(p_actor, model, [], explain=False)}
+    before = {
+        s.action.id: s.utility for s in LogitPolicy().score(p_actor, model, [], explain=False)
+    }
     model.run()
     model.state.begin_turn()
     after = {s.action.id: s.utility for s in LogitPolicy().score(p_actor, model, [], explain=False)}
