@@ -16,7 +16,8 @@ from pydantic import Field, ValidationError
 from wargame.engine.snapshot import WHAT, Saved, check_snapshot
 from wargame.errors import InputError
 from wargame.files.atomic import read_json
-from wargame.scenario.loading import Scenario, schema_problems
+from wargame.scenario.loading import Scenario
+from wargame.scenario.problems import schema_problems
 from wargame.scenario.yamlsafe import Located
 
 

@@ -58,7 +58,8 @@ _SYNTAX_HINT = (
 )
 _TAG_HINT = "Remove the tag: write plain text, numbers, true/false, dates, lists and mappings."
 
-_Path = tuple[str | int, ...]
+DataPath = tuple[str | int, ...]
+"""A place in the document: mapping keys and list indexes from the root."""
 _Pos = tuple[int, int]
 
 
@@ -68,7 +69,7 @@ class Located:
 
     data: Any  # dict / list / str / int / float / bool / None / datetime.date
     # path -> (line, column), 1-based; () is the document; a mapping entry has its key's position
-    locations: Mapping[_Path, _Pos]
+    locations: Mapping[DataPath, _Pos]
     file: str
 
     def where(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
@@ -233,7 +234,7 @@ class _Stop(Exception):
 class _Frame:
     """A mapping or list being built, with what is needed to add its next child."""
 
-    path: _Path
+    path: DataPath
     data: dict[str, Any] | list[Any]
     start: _Pos
     anchor: str | None
@@ -253,7 +254,7 @@ class _Anchor:
     key: str | None  # source text, if the anchored node is a scalar usable as a key
     size: int = 1  # nodes, aliases expanded
     height: int = 0
-    path: _Path = ()
+    path: DataPath = ()
     locations: range = range(0)  # indexes of its descendants' entries in the locations list
 
 
@@ -263,7 +264,7 @@ class _Composer:
     def __init__(self, loader: Any, file: str, what: str) -> None:
         self.loader, self.file, self.what = loader, file, what
         self.problems: list[Problem] = []
-        self.locations: list[tuple[_Path, _Pos]] = []
+        self.locations: list[tuple[DataPath, _Pos]] = []
         self.anchors: dict[str, _Anchor] = {}
         self.stack: list[_Frame] = []
         self.nodes = 0
@@ -287,7 +288,7 @@ class _Composer:
             elif isinstance(event, yaml.StreamEndEvent):
                 return
 
-    def report(self, pos: _Pos, message: str, hint: str, path: _Path | None = None) -> None:
+    def report(self, pos: _Pos, message: str, hint: str, path: DataPath | None = None) -> None:
         where = _dotted(self.child_path() if path is None else path)
         self.problems.append(Problem(self.file, pos[0], pos[1], message, hint, where))
 
@@ -295,7 +296,7 @@ class _Composer:
         self.report(pos, message, hint)
         raise _Stop
 
-    def child_path(self) -> _Path:
+    def child_path(self) -> DataPath:
         """Path of the node being read: a key is reported at its mapping, "?" is a bad key."""
         if not self.stack:
             return ()

@@ -1,0 +1,199 @@
+"""Pydantic's validation errors in plain words: one problem per place in the document, with
+its line and column, what is wrong and how to fix it ('did you mean' for unknown fields).
+
+Used for scenarios here and, with another `root` model, for saved states and manifests.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from wargame.errors import Problem, suggest
+from wargame.scenario.schema import ID_PATTERN, ScenarioSpec
+from wargame.scenario.yamlsafe import DataPath, Located
+
+_SUGGESTION = re.compile(r"[;.]? [Dd]id you mean '[^']*'\?$")
+
+
+def split_hint(message: str, hint: str) -> tuple[str, str]:
+    """Move a trailing "Did you mean 'x'?" from a compile message into the hint."""
+    found = _SUGGESTION.search(message)
+    if found is None or hint:
+        return message, hint
+    suggestion = found.group(0).lstrip(";. ")
+    return message[: found.start()], suggestion[0].upper() + suggestion[1:]
+
+
+_TYPE_WORDS = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "string_type": "text",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "date_type": "a date",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "literal_error": "one of the allowed words",
+}
+
+
+def schema_problems(
+    located: Located, data: Any, error: ValidationError, *, root: type[BaseModel] = ScenarioSpec
+) -> list[Problem]:
+    """Turn pydantic's errors into one clear problem per place in the document."""
+    by_place: dict[DataPath, list[Any]] = {}
+    for err in error.errors():
+        by_place.setdefault(_data_path(data, err["loc"]), []).append(err)
+    problems = []
+    for place, errs in by_place.items():
+        extra = [e for e in errs if e["type"] == "extra_forbidden"]
+        missing = [e for e in errs if e["type"] == "missing"]
+        if extra:
+            name = str(extra[0]["loc"][-1])
+            fields = _fields_at(extra[0]["loc"][:-1], root)
+            hint = suggest(name, fields).strip() or f"allowed fields: {', '.join(sorted(fields))}"
+            spot = place if place[-1:] == (name,) else (*place, name)  # inside a Quantity
+            problems.append(located.problem(spot, f"unknown field '{name}'", hint))
+        elif missing:
+            name = str(missing[0]["loc"][-1])
+            problems.append(
+                located.problem(place, f"missing required field '{name}'", f"add '{name}:'")
+            )
+        elif len(errs) > 1 and all(e["type"] in _TYPE_WORDS for e in errs):
+            # A {value: ...} mapping was given: the problem is inside it, not its being a mapping.
+            given_mapping = any(isinstance(e["input"], dict) for e in errs)
+            inside = [
+                e
+                for e in errs
+                if given_mapping
+                and isinstance(e["loc"][-1], str)
+                and not isinstance(e["input"], dict)
+            ]
+            if inside:
+                err, field = inside[0], str(inside[0]["loc"][-1])
+                message = f"'{field}' must be {_TYPE_WORDS[err['type']]}, got {err['input']!r}"
+                problems.append(located.problem((*place, field), message))
+                continue
+            wanted = sorted({_TYPE_WORDS[e["type"]] for e in errs})
+            got = type(errs[0]["input"]).__name__
+            problems.append(
+                located.problem(
+                    place,
+                    f"expected {' or '.join(wanted)}, got {got}",
+                    "a number, a {value:, source:} mapping or an expression",
+                )
+            )
+        else:
+            err = min(errs, key=lambda e: e["type"] in _TYPE_WORDS)
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(located.problem(place, message, _hint(err)))
+    return _misspelled_not_missing(problems)
+
+
+def _misspelled_not_missing(problems: list[Problem]) -> list[Problem]:
+    """Drop "missing required field 'seed'" where an unknown 'seeed' beside it is the cause."""
+    meant = {
+        (p.where.rpartition(".")[0], p.hint.removeprefix("Did you mean '").removesuffix("'?"))
+        for p in problems
+        if p.message.startswith("unknown field") and p.hint.startswith("Did you mean")
+    }
+    return [
+        p
+        for p in problems
+        if not (
+            p.message.startswith("missing required field")
+            and (p.where, p.message.split("'")[1]) in meant
+        )
+    ]
+
+
+def _hint(err: Any) -> str:
+    ctx = err.get("ctx") or {}
+    if err["type"] == "literal_error":
+        return f"use {ctx.get('expected', 'an allowed value')}"
+    if err["type"] == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        if "agent|human" in pattern:  # schema.Controller
+            return "use agent, human or script:DOCTRINE (a doctrine id under doctrines:)"
+        if "day|week|month" in pattern:  # Meta.turn_length
+            return "write a count and a unit, e.g. '1 month', '2 weeks' or '10 days'"
+        if pattern == ID_PATTERN:
+            return "names start with a letter or '_' and use letters, digits and '_' only"
+    if err["type"] in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return "change the number to lie in the allowed range"
+    return ""
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> DataPath:
+    """The part of a pydantic location that names places in the document (not type tags)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            node = node[part]
+        else:
+            break
+        path.append(part)
+    return tuple(path)
+
+
+def _fields_at(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
+    """Field names of the schema model at a pydantic location (for 'did you mean')."""
+    tp: Any = root
+    for part in loc:
+        inner = _descend(tp, part)
+        if inner is None and isinstance(part, str):
+            # a union member's tag, e.g. 'function-after[_range_holds_value(), Quantity]'
+            named = [
+                m
+                for m in _members(tp)
+                if isinstance(m, type) and re.search(rf"\b{m.__name__}\b", part)
+            ]
+            inner = named[0] if named else None
+        if inner is None:
+            return []
+        tp = inner
+    models = [t for t in _members(tp) if isinstance(t, type) and issubclass(t, BaseModel)]
+    names: list[str] = []
+    for model in models:
+        for name, info in model.model_fields.items():
+            names.append(info.alias or name)
+    return names
+
+
+def _members(tp: Any) -> list[Any]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(tp) for m in _members(arg)]
+    return [tp]
+
+
+def _descend(tp: Any, part: Any) -> Any:
+    for member in _members(tp):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            for name, info in member.model_fields.items():
+                if part in (name, info.alias):
+                    return info.annotation
+        origin = typing.get_origin(member)
+        if origin is dict:
+            return typing.get_args(member)[1]
+        if origin is list:
+            return typing.get_args(member)[0]
+    return None
