@@ -24,6 +24,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy wargame/
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python benchmarks/bench_run.py
