@@ -55,6 +55,8 @@ def decision_sentence(program: Program, decision: DecisionRecord, detail: bool =
         who = f"{who} ({controller_label(decision.controller)})"
     if decision.note and not decision.chosen:
         sentence = f"{who} did nothing: {decision.note}."
+    elif not decision.chosen and decision.controller == "human":
+        sentence = f"{who} made no move."
     elif not decision.chosen:
         sentence = f"{who} held its course (no option beat the status quo)."
     else:
