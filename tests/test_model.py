@@ -217,3 +217,32 @@ def test_a_variant_or_set_value_is_a_policy_and_is_not_sampled():
     assert "parameters.step" not in {u.path for u in fixed.sampled}
     with pytest.raises(WargameError, match="not uncertain numbers"):
         WargameModel(fixed, seed=0, inputs={"parameters.step": 0.1})
+
+
+def test_a_snapshot_is_an_independent_copy_and_restores_to_the_same_game():
+    scenario = load_scenario(SCENARIOS / "korea_2017_over_japan.yaml", variant="weak_response")
+    model = WargameModel(scenario, seed=42)
+    model.step()
+    saved = model.snapshot()
+    frozen = json.dumps(saved, sort_keys=True)
+    model.run()
+    assert json.dumps(saved, sort_keys=True) == frozen  # playing on changed nothing in it
+    again = WargameModel.restore(scenario, saved)
+    assert json.dumps(again.snapshot(), sort_keys=True) == frozen  # relations in order too
+    assert again.steps == 1 and len(again.records) == 1
+    again.run()
+    assert len(again.records) == model.state.turn == 12
+    assert records_json(again) == records_json(model)
+    assert json.dumps(again.snapshot()) == json.dumps(model.snapshot())
+
+
+def test_the_data_collector_holds_every_turn_of_state_and_attributes():
+    scenario = load_scenario(TUTORIAL)
+    model = WargameModel(scenario, seed=3).run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == model.state.turn + 1  # the start and every turn
+    assert list(frame["tension"])[-1] == model.state.vars["tension"]
+    assert {"rung", "escalation", *model.state.vars} <= set(frame.columns)
+    agents = model.datacollector.get_agent_vars_dataframe()
+    assert set(agents.columns) >= {"capability", "drive"}
+    assert WargameModel(scenario, seed=3, record=False).datacollector is None

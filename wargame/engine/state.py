@@ -171,6 +171,7 @@ class DeterrenceState:
         state.turn = int(data["turn"])
         state.vars = {k: float(v) for k, v in data["vars"].items()}
         state.attrs = {a: {k: float(x) for k, x in m.items()} for a, m in data["attrs"].items()}
+        state.graph.add_nodes_from(state.attrs)  # actor order first, as the scenario built it
         for u, v, d in data["relations"]:
             state.graph.add_edge(u, v, **{k: float(x) for k, x in d.items()})
         state.beliefs = {
