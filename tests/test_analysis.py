@@ -31,7 +31,7 @@ def close4(actual: float, published: float) -> bool:
 
 
 # --------------------------------------------------------------------------- second routes
-# Written independently of wargame.analysis: Wilson limits as the roots of the score
+# Written independently of wargame.stats.intervals: Wilson limits as the roots of the score
 # equation (p_hat - p)^2 = z^2 p (1 - p) / n, and Newcombe's intervals in the papers'
 # own notation.
 

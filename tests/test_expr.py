@@ -1,4 +1,4 @@
-"""Tests for wargame.expr: grammar, errors, numeric guards, limits, fuzzing and safety."""
+"""Tests for wargame.scenario.expr: grammar, errors, numeric guards, limits, fuzzing and safety."""
 
 from __future__ import annotations
 

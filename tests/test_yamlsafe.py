@@ -1,4 +1,4 @@
-"""Tests for wargame.errors and wargame.yamlsafe: every rule, hostile inputs included."""
+"""Tests for wargame.errors and wargame.scenario.yamlsafe: every rule, hostile inputs included."""
 
 from __future__ import annotations
 
