@@ -152,6 +152,8 @@ class WargameModel(mesa.Model):
         for aid, controller in (controllers or {}).items():
             self._check_controller(aid, controller)
             self.controllers[aid] = controller
+        self.humans = "human" in self.controllers.values()
+        """Whether a person plays any team (else no phase waits for moves or votes)."""
         self.actors: dict[str, StateActor] = {
             aid: StateActor(self, spec, self._policy(self.controllers[aid]))
             for aid, spec in self.program.actors.items()
@@ -187,14 +189,18 @@ class WargameModel(mesa.Model):
     def step(self) -> None:
         """Play one turn (or the rest of one that was begun step by step)."""
         if not self.running:
+            self._sync_clock()  # mesa's wrapper counted a step that played nothing
             return
         if self.stage == "between_turns":
             self.begin_turn()
+        # the internal steps: the public ones check the stage and inputs, then call these
         while self.stage != "ending":
             if self.stage == "deciding":
-                self.decide_phase()
-            self.apply_phase()
-        self.end_turn()
+                self._decide(None)
+            if self.stage == "decided":
+                self._plan(None)
+            self._apply()
+        self._end()
 
     def run(self) -> WargameModel:
         """Play until the last turn or a terminal outcome."""
@@ -214,10 +220,12 @@ class WargameModel(mesa.Model):
         self._expect("between_turns", "begin a turn")
         if not self.running:
             raise WargameError("the game is over; undo or restore an earlier state to go on")
-        self._bind()
+        if self.inputs is not None:
+            self.program.bind(self.inputs, self)
         state = self.state
-        progress = TurnInProgress(controllers=dict(self.controllers))
+        progress = TurnInProgress()
         if self.record:
+            progress.controllers = dict(self.controllers)
             progress.before = _view(state)
             progress.effects = []
         state.begin_turn()
@@ -235,9 +243,10 @@ class WargameModel(mesa.Model):
 
     def awaiting_moves(self) -> list[str]:
         """Human teams whose moves the current phase still needs (empty once decided)."""
-        if self.stage != "deciding" or self.phase is None:
+        phase = self.phase
+        if self.stage != "deciding" or phase is None:
             return []
-        return [a for a in self.phase[1] if self.controllers[a] == "human"]
+        return [a for a in phase[1] if self.controllers[a] == "human"]
 
     def awaiting_votes(self) -> dict[str, list[str]]:
         """Human voter -> proposals (action ids) it must vote on before the phase is planned."""
@@ -258,14 +267,32 @@ class WargameModel(mesa.Model):
         `human_moves` before). All are checked before anything changes.
         """
         self._expect("deciding", "decide a phase")
-        self._bind()
-        name, actor_ids = self.program.phases[self._progress.phase_index]
-        given = {a: list(ids) for a, ids in (moves or {}).items()}
-        humans = [a for a in actor_ids if self.controllers[a] == "human"]
+        return self._decide(moves)
+
+    def _decide(self, moves: Mapping[str, Sequence[str]] | None) -> list[Decision]:
+        progress = self.turn_progress
+        assert progress is not None
+        if self.inputs is not None:
+            self.program.bind(self.inputs, self)
+        name, actor_ids = self.program.phases[progress.phase_index]
+        controllers = self.controllers
+        humans = [a for a in actor_ids if controllers[a] == "human"]
+        if humans or moves:
+            self._enter_moves(name, humans, moves or {})
+        decisions = [self.actors[a].decide() for a in actor_ids]
+        self.pending = PendingPhase(decisions)
+        self.stage = "decided"
+        return decisions
+
+    def _enter_moves(
+        self, phase: str, humans: list[str], moves: Mapping[str, Sequence[str]]
+    ) -> None:
+        """Check the human teams' moves for this phase, then hand them to their policies."""
+        given = {a: list(ids) for a, ids in moves.items()}
         for actor_id in given:
             if actor_id not in humans:
                 raise WargameError(
-                    f"'{actor_id}' is not a human team of phase '{name}': moves go to "
+                    f"'{actor_id}' is not a human team of phase '{phase}': moves go to "
                     f"{', '.join(humans) or 'no team (agents and doctrines decide it)'}"
                 )
         entered = {a: given.get(a, self.human_moves.get(a)) for a in humans}
@@ -273,20 +300,13 @@ class WargameModel(mesa.Model):
             if ids is None:
                 raise WargameError(
                     f"no moves entered for {actor_id}, which a human team plays in phase "
-                    f"'{name}': enter its option ids (an empty list to do nothing)"
+                    f"'{phase}': enter its option ids (an empty list to do nothing)"
                 )
             check_moves(self.program.actors[actor_id], ids, self)
-        previous = self.human_moves
-        self.human_moves = {**previous, **{a: ids for a, ids in entered.items() if ids}}
-        self.human_moves.update({a: [] for a, ids in entered.items() if not ids})
-        try:
-            decisions = [self.actors[a].decide() for a in actor_ids]
-        except WargameError:
-            self.human_moves = previous
-            raise
-        self.pending = PendingPhase(decisions)
-        self.stage = "decided"
-        return decisions
+        self.human_moves = {
+            **self.human_moves,
+            **{a: list(ids or []) for a, ids in entered.items()},
+        }
 
     def plan_phase(
         self, votes: Mapping[str, Mapping[str, str]] | None = None
@@ -299,10 +319,37 @@ class WargameModel(mesa.Model):
         """
         if self.stage not in ("decided", "planned"):
             self._expect("decided", "plan a phase")
-        pending = self._pending
-        needed = self.awaiting_votes()
+        moves = self._plan(votes)
+        return [_adjudication(m, self.rerolled, self.state.turn) for m in moves]
+
+    def _plan(self, votes: Mapping[str, Mapping[str, str]] | None) -> list[Move]:
+        pending = self.pending
+        assert pending is not None
+        needed = self.awaiting_votes() if votes or self.humans else {}
+        entered = self._enter_votes(needed, votes or {}) if needed or votes else {}
+        if self.inputs is not None:
+            self.program.bind(self.inputs, self)
+        moves = self._moves(pending.decisions)
+        previous = self.human_votes
+        if entered:
+            self.human_votes = {**previous, **entered}
+        try:
+            resolver.plan(self.program, self, moves)
+        finally:
+            self.human_votes = previous
+        pending.votes = entered
+        pending.moves = moves
+        self.stage = "planned"
+        return moves
+
+    def _enter_votes(
+        self, needed: dict[str, list[str]], votes: Mapping[str, Mapping[str, str]]
+    ) -> dict[str, dict[str, str]]:
+        """Check human ballots: every needed one given now or before, each a ballot it has."""
+        pending = self.pending
+        assert pending is not None
         entered = {v: dict(pending.votes.get(v, {})) for v in needed}
-        for voter, ballots in (votes or {}).items():
+        for voter, ballots in votes.items():
             if voter not in needed:
                 raise WargameError(
                     f"'{voter}' has no vote to cast in this phase: votes go to "
@@ -322,35 +369,28 @@ class WargameModel(mesa.Model):
                     actor, self.program.actions[proposal], entered[voter].get(proposal, earlier)
                 )
                 entered[voter][proposal] = checked.id
-        self._bind()
-        moves = self._moves(pending.decisions)
-        previous = self.human_votes
-        self.human_votes = {**previous, **entered}
-        try:
-            resolver.plan(self.program, self, moves)
-        finally:
-            self.human_votes = previous
-        pending.votes = entered
-        pending.moves = moves
-        self.stage = "planned"
-        return [_adjudication(m, self.rerolled, self.state.turn) for m in moves]
+        return entered
 
     def apply_phase(self) -> None:
         """Carry out the current phase's plan (planning it first if it is only decided)."""
         if self.stage == "decided":
-            self.plan_phase()
+            self._plan(None)
         self._expect("planned", "apply a phase")
-        self._bind()
-        progress, pending = self._progress, self._pending
+        self._apply()
+
+    def _apply(self) -> None:
+        progress, pending = self.turn_progress, self.pending
+        assert progress is not None and pending is not None
+        if self.inputs is not None:
+            self.program.bind(self.inputs, self)
         moves = pending.moves or []
-        name = self.program.phases[progress.phase_index][0]
         resolver.apply(self.program, self, moves, progress.effects)
         progress.moves += moves
-        self.escalation = escalation_sum((m.action.escalation for m in moves), self.escalation)
+        self.escalation = escalation_sum([m.action.escalation for m in moves], self.escalation)
         if self.record:
             progress.phases.append(
                 PhaseRecord(
-                    name,
+                    self.program.phases[progress.phase_index][0],
                     [self._decision_record(d, pending) for d in pending.decisions],
                     [_adjudication(m, self.rerolled, self.state.turn) for m in moves],
                 )
@@ -363,8 +403,13 @@ class WargameModel(mesa.Model):
         """Beliefs learn from the turn, standing rules fire, outcomes are checked, the record
         is written; returns it (None when not recording)."""
         self._expect("ending", "end a turn")
-        self._bind()
-        state, progress = self.state, self._progress
+        return self._end()
+
+    def _end(self) -> TurnRecord | None:
+        state, progress = self.state, self.turn_progress
+        assert progress is not None
+        if self.inputs is not None:
+            self.program.bind(self.inputs, self)
         beliefs: list[BeliefRecord] | None = [] if self.record else None
         resolver.update_beliefs(self.program, state, progress.moves, beliefs)
         rules = []
@@ -376,7 +421,7 @@ class WargameModel(mesa.Model):
         self.human_moves, self.human_votes = {}, {}  # entered moves are for one turn only
         self.turn_progress = None
         self.stage = "between_turns"
-        self.steps = state.turn
+        self._sync_clock()
         if state.turn >= self.last_turn:
             self.running = False
         if not self.record:
@@ -557,6 +602,7 @@ class WargameModel(mesa.Model):
             raise WargameError(
                 f"{actor_id} is played by a human team: undo the phase and enter its moves again"
             )
+        self._bind()
         chosen = check_moves(self.program.actors[actor_id], action_ids, self)
         before = [a.id for a in decision.chosen]
         pending.replaced.setdefault(actor_id, (before, reason))
@@ -571,6 +617,7 @@ class WargameModel(mesa.Model):
         self._check_controller(actor_id, controller)
         before = self.controllers[actor_id]
         self.controllers[actor_id] = controller
+        self.humans = "human" in self.controllers.values()
         self.actors[actor_id].policy = self._policy(controller)
         self._intervene("hand_over", actor_id, f"{before} -> {controller}", reason)
 
@@ -585,6 +632,7 @@ class WargameModel(mesa.Model):
                 f"Its injects: {', '.join(ids) or 'none'}"
             )
         self._expect_between_phases("fire an inject")
+        self._bind()
         effects = resolver.evaluate(self.state, inject.effects, f"inject {inject_id}")
         self.inject_counts[inject_id] = self.inject_counts.get(inject_id, 0) + 1
         return self._event(inject_id, inject.description, effects, reason, ad_hoc=False)
@@ -604,6 +652,7 @@ class WargameModel(mesa.Model):
         if not description.strip():
             raise WargameError("an ad-hoc event needs a description of what happened")
         self._expect_between_phases("add an event")
+        self._bind()
         compiler = Compiler(self.game_scenario.spec)
         writes: list[resolver.Write] = []
         for i, effect in enumerate(effects):
@@ -687,6 +736,14 @@ class WargameModel(mesa.Model):
     def _replan(self) -> None:
         if self.stage == "planned":
             self.plan_phase()
+
+    def _sync_clock(self) -> None:
+        """Mesa's step count (and mesa 3.5's time) is the number of turns completed, however
+        they were played: by step(), step by step, or before a snapshot was restored."""
+        completed = self.state.turn - (1 if self.turn_progress is not None else 0)
+        self.steps = completed
+        if hasattr(self, "time"):
+            self.time = float(completed)
 
     def _check_controller(self, actor_id: str, controller: str) -> None:
         if actor_id not in self.program.actors:
@@ -914,7 +971,7 @@ class WargameModel(mesa.Model):
         model.stage = data.get("stage", "between_turns")
         if progress is not None:
             model.turn_progress = model._progress_from_json(progress)
-        model.steps = model.state.turn - (1 if model.turn_progress is not None else 0)
+        model._sync_clock()
         # A game saved when it reached its last turn plays on if given more turns; one that
         # a terminal outcome ended stays over.
         model.running = (
