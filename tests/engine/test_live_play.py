@@ -14,9 +14,6 @@
    alone; `options()` asked of either at any point changes neither.
 4. Error messages name the team, the option or key and the valid choices.
 
-Engine bugs these tests found and that are not fixed yet are marked xfail(strict=True), each
-with a minimal reproduction.
-
 Every hypothesis test has a fixed `max_examples` and `deadline=None`; the module takes about
 30 s on a 2-core machine. CI derandomises hypothesis (tests/conftest.py).
 `WARGAME_FUZZ_SCALE=20 python -m pytest tests/engine/test_live_play.py` hunts longer locally.
@@ -965,18 +962,15 @@ def test_a_refused_input_changes_nothing_and_the_game_plays_on_as_if_never_given
     assert fingerprint(finish(model)) == fingerprint(finish(twin))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: step() with a human team's moves missing raises WargameError after it "
-    "has begun the turn and applied the earlier phases (and mesa's steps counts the turn)",
-)
 def test_a_refused_step_leaves_the_game_as_it_was():
     model = tiny_game({"G": "human"})  # G moves in the second phase; nothing entered
     before = frozen(model)
-    try:
+    with pytest.raises(WargameError, match="no moves entered for G"):
         model.step()
-    except WargameError:
-        assert frozen(model) == before
+    assert frozen(model) == before
+    model.human_moves = {"G": ["g_weak"]}  # entered before step(), the old way: it plays
+    model.step()
+    assert model.state.counts["g_weak"] == 1 and model.steps == 1
 
 
 def test_a_step_after_the_end_changes_nothing():
@@ -996,12 +990,6 @@ CONTROLS_THAT_REPLAN = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: after a voter of a planned proposal is handed to a human team, force, "
-    "reroll and replace_moves record the override (or re-roll, or new moves) and the "
-    "intervention, then the re-plan raises 'V must vote on ...': refused, but changed",
-)
 @pytest.mark.parametrize("control", list(CONTROLS_THAT_REPLAN))
 def test_a_control_refused_by_the_re_plan_changes_nothing(control):
     model = tiny_game({"G": "script:g_resolve"}, seed=1)

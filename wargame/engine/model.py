@@ -15,7 +15,7 @@ exactly as it was.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -191,6 +191,15 @@ class WargameModel(mesa.Model):
         if not self.running:
             self._sync_clock()  # mesa's wrapper counted a step that played nothing
             return
+        if self.humans:
+            try:
+                self._try_turn()
+            except WargameError:
+                self._sync_clock()  # mesa's wrapper counted a step that was refused
+                raise
+        self._play_turn()
+
+    def _play_turn(self) -> None:
         if self.stage == "between_turns":
             self.begin_turn()
         # the internal steps: the public ones check the stage and inputs, then call these
@@ -566,9 +575,12 @@ class WargameModel(mesa.Model):
                 f"cannot force {key} to '{result}'.{suggest(result, results)} "
                 f"Its results: {', '.join(results)}"
             )
-        self.overrides[key] = Override(result, reason)
-        self._intervene("force", key, f"forced to '{result}'", reason)
-        self._replan()
+
+        def change() -> None:
+            self.overrides[key] = Override(result, reason)
+            self._intervene("force", key, f"forced to '{result}'", reason)
+
+        self._replan(change)
 
     def reroll(self, key: str, reason: str) -> None:
         """Replace the draw behind a die, vote or inject (key as in `force`) with a fresh one."""
@@ -576,15 +588,18 @@ class WargameModel(mesa.Model):
         self._item_results(key)
         turn_text, stream, rest = key.split(":", 2)
         turn = int(turn_text[1:])
-        if ":vote:" in key:
-            self.dice.reroll(key.rsplit(":", 1)[1], turn, key)
-        elif stream == "inject":
-            self.dice.reroll(f"inject:{rest}", turn, "fires")
-        else:
-            self.dice.reroll(stream, turn, f"die:{rest}")
-        self.rerolled[key] = reason
-        self._intervene("reroll", key, "re-rolled", reason)
-        self._replan()
+
+        def change() -> None:
+            if ":vote:" in key:
+                self.dice.reroll(key.rsplit(":", 1)[1], turn, key)
+            elif stream == "inject":
+                self.dice.reroll(f"inject:{rest}", turn, "fires")
+            else:
+                self.dice.reroll(stream, turn, f"die:{rest}")
+            self.rerolled[key] = reason
+            self._intervene("reroll", key, "re-rolled", reason)
+
+        self._replan(change)
 
     def replace_moves(self, actor_id: str, action_ids: Sequence[str], reason: str) -> None:
         """Replace an agent's or doctrine's moves in the current (decided) phase."""
@@ -605,11 +620,14 @@ class WargameModel(mesa.Model):
         self._bind()
         chosen = check_moves(self.program.actors[actor_id], action_ids, self)
         before = [a.id for a in decision.chosen]
-        pending.replaced.setdefault(actor_id, (before, reason))
-        decision.chosen = chosen
         what = f"{', '.join(before) or 'nothing'} replaced by {', '.join(action_ids) or 'nothing'}"
-        self._intervene("replace_moves", actor_id, what, reason)
-        self._replan()
+
+        def change() -> None:
+            pending.replaced.setdefault(actor_id, (before, reason))
+            decision.chosen = chosen
+            self._intervene("replace_moves", actor_id, what, reason)
+
+        self._replan(change)
 
     def hand_over(self, actor_id: str, controller: str, reason: str) -> None:
         """Hand a team to 'human', 'agent' or 'script:DOCTRINE' from its next decision on."""
@@ -733,9 +751,45 @@ class WargameModel(mesa.Model):
             Intervention(kind, turn, phase[0] if phase else None, target, detail, reason)
         )
 
-    def _replan(self) -> None:
-        if self.stage == "planned":
-            self.plan_phase()
+    def _replan(self, change: Callable[[], None]) -> None:
+        """Make a facilitator's change and re-plan the current phase, or neither: if the new
+        plan is refused (a human ballot it now needs is missing), everything is put back."""
+        pending = self.pending
+        saved = (
+            dict(self.overrides),
+            dict(self.dice.rerolls),
+            dict(self.rerolled),
+            len(self.interventions),
+            None if pending is None else [list(d.chosen) for d in pending.decisions],
+            None if pending is None else dict(pending.replaced),
+        )
+        try:
+            change()
+            if self.stage == "planned":
+                self._plan(None)
+        except WargameError:
+            self.overrides, self.dice.rerolls, self.rerolled = saved[0], saved[1], saved[2]
+            del self.interventions[saved[3] :]
+            if pending is not None and saved[4] is not None and saved[5] is not None:
+                for decision, chosen in zip(pending.decisions, saved[4], strict=True):
+                    decision.chosen = list(chosen)
+                pending.replaced = saved[5]
+            raise
+
+    def _try_turn(self) -> None:
+        """Play the rest of this turn on a copy first, with the moves and votes entered in
+        `human_moves` and `human_votes`: a missing or refused one then raises here, before
+        this game has changed (step() takes no inputs of its own to check up front)."""
+        if self.stage in ("decided", "planned"):
+            return  # inputs of the phase in hand were checked when it was decided
+        trial = WargameModel.restore(self.game_scenario, self.snapshot(), check=False)
+        trial.human_moves = {a: list(ids) for a, ids in self.human_moves.items()}
+        trial.human_votes = {v: dict(b) for v, b in self.human_votes.items()}
+        try:
+            trial._play_turn()
+        finally:
+            trial.release()
+            self._bind()
 
     def _sync_clock(self) -> None:
         """Mesa's step count (and mesa 3.5's time) is the number of turns completed, however
