@@ -24,7 +24,8 @@ from wargame.engine.records import (
 )
 from wargame.engine.state import RELATION_BOUNDS
 from wargame.errors import Problem, suggest
-from wargame.scenario.loading import Scenario, schema_problems
+from wargame.scenario.loading import Scenario
+from wargame.scenario.problems import schema_problems
 from wargame.scenario.schema import RELATION_FIELDS
 from wargame.scenario.yamlsafe import Located
 
