@@ -377,11 +377,11 @@ def test_a_refused_batch_prints_no_progress_bar(wargame, tmp_path):
 
 def test_running_out_of_memory_is_a_message_and_exit_1(tmp_path):
     code = (
-        "import sys, wargame.cli as cli\n"
+        "import sys, wargame.cli, wargame.cli.run as command\n"
         "def exhausted(*a, **k): raise MemoryError\n"
-        "cli.load_scenario = exhausted\n"
+        "command.load_scenario = exhausted\n"
         f"sys.argv = ['wargame', 'run', {str(TUTORIAL)!r}]\n"
-        "cli.main()\n"
+        "wargame.cli.main()\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False

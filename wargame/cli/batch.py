@@ -1,0 +1,113 @@
+"""`wargame batch`: many games per variant on common random numbers, and the comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from wargame.cli.consoles import FileArg, err
+
+
+def batch(
+    file: FileArg,
+    runs: Annotated[int, typer.Option(help="Runs per variant.")] = 1000,
+    variants: Annotated[
+        str, typer.Option(help="Comma-separated variants to compare; 'base' is none.")
+    ] = "base",
+    baseline: Annotated[
+        str | None, typer.Option(help="Variant the others are compared with (default: first).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output directory (Parquet + manifest).")] = Path(
+        "batch-out"
+    ),
+    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Batch seed.", min=0)] = 0,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Fix a number: PATH=VALUE (not sampled).")
+    ] = None,
+    sample: Annotated[
+        str, typer.Option(help="How uncertain numbers are sampled: lhs, random or none.")
+    ] = "lhs",
+    chunk_size: Annotated[int | None, typer.Option(help="Runs per task.", min=1)] = None,
+    trajectories: Annotated[bool, typer.Option(help="Also keep per-turn variables.")] = False,
+    from_state: Annotated[
+        Path | None, typer.Option(help="Continue every run from this saved game state.")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Finish a batch that was interrupted.")] = False,
+    force: Annotated[bool, typer.Option(help="Replace an existing batch in --out.")] = False,
+) -> None:
+    """Run many games of each variant on common random numbers; print the comparison."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.table import Table
+
+    from wargame.batch import runner as batches
+    from wargame.stats.comparison import table_rows
+
+    names = [v.strip() for v in variants.split(",") if v.strip()]
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} games"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+    task = bar.add_task("batch", total=None)
+
+    def show(progress: batches.Progress) -> None:
+        # the bar appears once the arguments have been checked and the work begins
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=progress.done, total=progress.total)
+
+    try:
+        result = batches.run(
+            file,
+            variants=names,
+            runs=runs,
+            seed=seed,
+            baseline=baseline,
+            out=out,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            force=force,
+            overrides=set_ or (),
+            sample=sample,
+            chunk_size=chunk_size,
+            trajectories=trajectories,
+            from_state=from_state,
+            on_progress=show,
+        )
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+    summary = result.summary()
+    header, rows = table_rows(summary)
+    table = Table(title=f"{runs} runs per variant; {summary['pairs']} complete pairs")
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    out_console = Console(highlight=False, width=max(120, 30 * len(header)))
+    out_console.print(table)
+    out_console.print(f"results: {out / batches.RUNS}", markup=False)
+    if result.failed:
+        err.print(f"{len(result.failed)} game(s) failed; their pairs were dropped:", markup=False)
+        for line in batches.iter_failed(result):
+            err.print(f"  {line}", markup=False)
+        raise typer.Exit(1)
