@@ -84,16 +84,18 @@ class TurnInProgress:
     controllers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
 class PendingPhase:
     """A phase whose moves are decided but not yet applied."""
 
-    decisions: list[Decision]
-    replaced: dict[str, tuple[list[str], str]] = field(default_factory=dict)
-    """Actor -> (what its controller had chosen, the facilitator's reason)."""
-    votes: dict[str, dict[str, str]] = field(default_factory=dict)
-    moves: list[Move] | None = None
-    """Set once planned."""
+    __slots__ = ("decisions", "moves", "replaced", "votes")
+
+    def __init__(self, decisions: list[Decision]) -> None:
+        self.decisions = decisions
+        self.replaced: dict[str, tuple[list[str], str]] = {}
+        """Actor -> (what its controller had chosen, the facilitator's reason)."""
+        self.votes: dict[str, dict[str, str]] = {}
+        self.moves: list[Move] | None = None
+        """Set once planned."""
 
 
 class WargameModel(mesa.Model):
@@ -284,11 +286,11 @@ class WargameModel(mesa.Model):
         if self.inputs is not None:
             self.program.bind(self.inputs, self)
         name, actor_ids = self.program.phases[progress.phase_index]
-        controllers = self.controllers
-        humans = [a for a in actor_ids if controllers[a] == "human"]
-        if humans or moves:
+        if self.humans or moves:
+            humans = [a for a in actor_ids if self.controllers[a] == "human"]
             self._enter_moves(name, humans, moves or {})
-        decisions = [self.actors[a].decide() for a in actor_ids]
+        actors = self.actors
+        decisions = [actors[a].decide() for a in actor_ids]
         self.pending = PendingPhase(decisions)
         self.stage = "decided"
         return decisions
@@ -338,7 +340,15 @@ class WargameModel(mesa.Model):
         entered = self._enter_votes(needed, votes or {}) if needed or votes else {}
         if self.inputs is not None:
             self.program.bind(self.inputs, self)
-        moves = self._moves(pending.decisions)
+        moves = []
+        turn = self.state.turn
+        for decision in pending.decisions:
+            if not decision.chosen:
+                continue
+            seen: dict[str, int] = {}
+            for action in decision.chosen:
+                index = seen[action.id] = seen.get(action.id, 0) + 1
+                moves.append(Move(action, index, resolver.move_key(turn, action, index)))
         previous = self.human_votes
         if entered:
             self.human_votes = {**previous, **entered}
@@ -458,15 +468,6 @@ class WargameModel(mesa.Model):
         return record
 
     # -- inside the turn ----------------------------------------------------------------
-    def _moves(self, decisions: list[Decision]) -> list[Move]:
-        moves = []
-        for decision in decisions:
-            seen: dict[str, int] = {}
-            for action in decision.chosen:
-                index = seen[action.id] = seen.get(action.id, 0) + 1
-                moves.append(Move(action, index, resolver.move_key(self.state.turn, action, index)))
-        return moves
-
     def _injects(self, progress: TurnInProgress) -> None:
         state, log = self.state, progress.effects
         for inj in self.program.injects:
