@@ -6,6 +6,7 @@ Used for scenarios here and, with another `root` model, for saved states and man
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import types
 import typing
@@ -59,7 +60,7 @@ def schema_problems(
         by_place.setdefault(_data_path(data, err["loc"]), []).append(err)
     problems = []
     for place, errs in by_place.items():
-        extra = [e for e in errs if e["type"] == "extra_forbidden"]
+        extra = [e for e in errs if e["type"] in _UNKNOWN_FIELD]
         missing = [e for e in errs if e["type"] == "missing"]
         if extra:
             name = str(extra[0]["loc"][-1])
@@ -152,6 +153,10 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> DataPath:
     return tuple(path)
 
 
+_UNKNOWN_FIELD = ("extra_forbidden", "unexpected_keyword_argument")
+"""An unknown field, in a pydantic model and in a (pydantic-checked) dataclass."""
+
+
 def _fields_at(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
     """Field names of the schema model at a pydantic location (for 'did you mean')."""
     tp: Any = root
@@ -168,11 +173,12 @@ def _fields_at(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
         if inner is None:
             return []
         tp = inner
-    models = [t for t in _members(tp) if isinstance(t, type) and issubclass(t, BaseModel)]
     names: list[str] = []
-    for model in models:
-        for name, info in model.model_fields.items():
-            names.append(info.alias or name)
+    for member in _members(tp):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            names += [info.alias or name for name, info in member.model_fields.items()]
+        elif dataclasses.is_dataclass(member):
+            names += [f.name for f in dataclasses.fields(member)]
     return names
 
 
@@ -191,6 +197,10 @@ def _descend(tp: Any, part: Any) -> Any:
             for name, info in member.model_fields.items():
                 if part in (name, info.alias):
                     return info.annotation
+        if isinstance(member, type) and dataclasses.is_dataclass(member):
+            hints = typing.get_type_hints(member)
+            if part in hints:
+                return hints[part]
         origin = typing.get_origin(member)
         if origin is dict:
             return typing.get_args(member)[1]

@@ -30,6 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import ConfigDict
+
 from wargame.engine.model import Stage, WargameModel
 from wargame.errors import WargameError
 
@@ -57,6 +59,8 @@ EntryKind = Literal[
 class JournalEntry:
     """One accepted input: what was asked, its arguments, why, when and where in the game."""
 
+    __pydantic_config__ = ConfigDict(extra="forbid")  # session files are read as untrusted
+
     kind: EntryKind
     turn: int
     phase: str | None
@@ -78,6 +82,8 @@ class JournalEntry:
 @dataclass(slots=True)
 class LogEntry:
     """A line of the facilitator log: every input, and every undo with its reason."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     time: str
     turn: int
@@ -110,6 +116,8 @@ class Session:
     log: list[LogEntry] = field(default_factory=list)
     history: list[Checkpoint] = field(default_factory=list)
     clock: Callable[[], str] = field(default=lambda: _now(), repr=False)
+    autosave: Callable[[Session], None] | None = field(default=None, repr=False)
+    """Called at every checkpoint and after an undo (e.g. to write the session file)."""
 
     @classmethod
     def start(
@@ -277,6 +285,8 @@ class Session:
         del self.history[position + 1 :]
         what = f"undo {steps} step(s), back to turn {target.turn} ({_where(target)})"
         self.log.append(LogEntry(self.clock(), self.model.state.turn, target.phase, what, reason))
+        if self.autosave is not None:
+            self.autosave(self)
         return target
 
     def _undoable(self) -> int:
@@ -303,6 +313,7 @@ class Session:
                     f"journal entry {i + 1} ({entry.kind}, turn {entry.turn}) does not fit the "
                     f"game: {error}"
                 ) from None
+        session.journal = list(journal)  # the same inputs, with the times they were given
         return session
 
     def play_entry(self, entry: JournalEntry) -> None:
@@ -361,12 +372,21 @@ class Session:
                 phase[0] if phase else None,
             )
         )
+        if self.autosave is not None:
+            self.autosave(self)
 
 
 def journal_to_json(journal: Sequence[JournalEntry]) -> list[dict[str, Any]]:
-    """Plain JSON of journal entries (fields left empty are dropped)."""
+    """Plain JSON of journal entries (optional fields left empty are dropped)."""
+    required = {
+        f.name for f in dataclasses.fields(JournalEntry) if f.default is dataclasses.MISSING
+    }
     return [
-        {k: v for k, v in dataclasses.asdict(entry).items() if v is not None and v != ""}
+        {
+            k: v
+            for k, v in dataclasses.asdict(entry).items()
+            if k in required or (v is not None and v != "")
+        }
         for entry in journal
     ]
 
