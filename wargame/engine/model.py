@@ -943,9 +943,13 @@ class WargameModel(mesa.Model):
             "final": self.state.summary(),
         }
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, records: bool = True) -> dict[str, Any]:
         """The whole game as plain JSON (an independent copy): restoring it and playing on
-        equals never having stopped. Taken between turns or at the start of a phase."""
+        equals never having stopped. Taken between turns or at the start of a phase.
+
+        `records=False` leaves the finished turns' records out (an empty list): a caller that
+        keeps the record objects itself (a session's undo history) need not copy them again.
+        """
         if self.stage in ("decided", "planned"):
             raise WargameError(
                 "a snapshot is taken at the start of a phase or between turns: apply this "
@@ -982,7 +986,7 @@ class WargameModel(mesa.Model):
             "inputs": None if self.inputs is None else dict(self.inputs),
             "interventions": [_json(i) for i in self.interventions],
             "state": self.state.to_json(),
-            "records": turn_records_to_json(self.records),
+            "records": turn_records_to_json(self.records) if records else [],
         }
 
     @classmethod

@@ -37,7 +37,7 @@ from wargame.errors import WargameError
 
 if TYPE_CHECKING:
     from wargame.engine.policies import Decision
-    from wargame.engine.records import AdjudicationRecord, InjectRecord
+    from wargame.engine.records import AdjudicationRecord, InjectRecord, TurnRecord
     from wargame.scenario.loading import Scenario
 
 EntryKind = Literal[
@@ -98,9 +98,12 @@ class Checkpoint:
 
     journal_length: int
     snapshot: dict[str, Any]
+    """The model's snapshot without its records (they are `records` below, shared: a
+    finished turn's record never changes, so copying them at every checkpoint is waste)."""
     turn: int
     stage: Stage
     phase: str | None
+    records: list[TurnRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -281,6 +284,7 @@ class Session:
         target = self.history[position]
         self.model.release()
         self.model = WargameModel.restore(self.scenario, target.snapshot, check=False)
+        self.model.records = list(target.records)
         del self.journal[target.journal_length :]
         del self.history[position + 1 :]
         what = f"undo {steps} step(s), back to turn {target.turn} ({_where(target)})"
@@ -366,10 +370,11 @@ class Session:
         self.history.append(
             Checkpoint(
                 len(self.journal),
-                model.snapshot(),
+                model.snapshot(records=False),
                 model.state.turn,
                 model.stage,
                 phase[0] if phase else None,
+                list(model.records),
             )
         )
         if self.autosave is not None:
