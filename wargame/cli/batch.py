@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from wargame.cli.consoles import FileArg, err
+from wargame.engine.snapshot import MAX_SEED
 
 
 def batch(
@@ -27,7 +28,7 @@ def batch(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Batch seed.", min=0)] = 0,
+    seed: Annotated[int, typer.Option(help="Batch seed.", min=0, max=MAX_SEED)] = 0,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Fix a number: PATH=VALUE (not sampled).")
     ] = None,

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from wargame.cli.consoles import FileArg
+from wargame.engine.snapshot import MAX_SEED
 from wargame.files.atomic import write_json
 
 
@@ -27,7 +28,9 @@ def sensitivity(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the design and the games.", min=0)] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the design and the games.", min=0, max=MAX_SEED)
+    ] = 0,
     resume: Annotated[bool, typer.Option(help="Finish an interrupted analysis.")] = False,
     force: Annotated[bool, typer.Option(help="Replace an existing analysis in --out.")] = False,
 ) -> None:

@@ -33,9 +33,18 @@ SNAPSHOT_FORMAT = "wargame-state/2"
 WHAT = "saved game state"
 RESAVE = "save the game again with `wargame run --save-state`"
 
+MAX_SEED = 2**64 - 1
+"""The largest seed: one rule for every seed the tool accepts (options, saved states, batch
+manifests), so whatever it plays it can save and read back."""
+MAX_TURN = 100_000
+"""The last turn a game may have (`run --turns`), so a saved state of it can be read back."""
+MAX_DELAY = 1000  # the scenario schema's limit on an effect's delay
+
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0)]
-Turn = Annotated[int, Field(ge=0, le=100_000)]
+Turn = Annotated[int, Field(ge=0, le=MAX_TURN)]
+Landing = Annotated[int, Field(ge=0, le=MAX_TURN + MAX_DELAY)]
+"""The turn a delayed effect lands on: one queued on the last turn lands after it."""
 
 
 class Saved(BaseModel):
@@ -56,7 +65,7 @@ class SavedState(Saved):
     turn_counts: dict[str, Count]
     last_counts: dict[str, Count]
     last_taken: dict[str, Turn]
-    pending: list[tuple[Turn, list[str], Literal["add", "mul", "set"], Finite, str]]
+    pending: list[tuple[Landing, list[str], Literal["add", "mul", "set"], Finite, str]]
     outcomes: dict[str, Turn]
     provoked: list[str]
     signals: dict[str, dict[str, Finite]]
@@ -81,7 +90,7 @@ class Snapshot(Saved):
     scenario: str
     scenario_hash: str
     variant: str | None
-    seed: Annotated[int, Field(ge=0, lt=2**64)]
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
     last_turn: Turn
     running: bool
     stage: Literal["between_turns", "deciding", "ending"]

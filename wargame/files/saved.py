@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
-from wargame.engine.snapshot import WHAT, Saved, check_snapshot
+from wargame.engine.snapshot import MAX_SEED, WHAT, Saved, check_snapshot
 from wargame.errors import InputError
 from wargame.files.atomic import read_json
 from wargame.scenario.loading import Scenario
@@ -41,7 +41,7 @@ class Manifest(Saved):
     variants: list[str] = Field(min_length=1)
     overrides: list[str]
     runs: Annotated[int, Field(ge=1)]
-    seed: Annotated[int, Field(ge=0)]
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
     sample: Literal["lhs", "random", "none"]
     chunk_size: Annotated[int, Field(ge=1)]
     trajectories: bool
