@@ -390,6 +390,13 @@ class WargameModel(mesa.Model):
                 entered[voter][proposal] = checked.id
         return entered
 
+    def planned(self) -> list[AdjudicationRecord]:
+        """The current phase's plan as it stands now (after any force, re-roll or replaced
+        move), without planning it again; empty unless the phase is planned."""
+        if self.stage != "planned" or self.pending is None:
+            return []
+        return [_adjudication(m, self.rerolled, self.state.turn) for m in self.pending.moves or []]
+
     def apply_phase(self) -> None:
         """Carry out the current phase's plan (planning it first if it is only decided)."""
         if self.stage == "decided":
