@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SCENARIOS, run_cli, tiny_data
+from conftest import CLI_ENV, SCENARIOS, run_cli, tiny_data
 
 TUTORIAL = str(SCENARIOS / "tutorial.yaml")
 
@@ -389,3 +389,51 @@ def test_running_out_of_memory_is_a_message_and_exit_1(tmp_path):
     assert result.returncode == 1
     assert "error: out of memory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- terminals whose encoding is not UTF-8 --------------------------------------------------
+KOREA = str(SCENARIOS / "korea_2017_over_japan.yaml")
+
+
+def _run_encoded(encoding: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """The CLI with stdout and stderr in `encoding` (as PYTHONIOENCODING or a non-UTF-8
+    locale sets them), 80 columns so that rich shortens long titles with an ellipsis."""
+    env = {**CLI_ENV, "PYTHONIOENCODING": encoding, "COLUMNS": "80"}
+    return subprocess.run(
+        [sys.executable, "-m", "wargame", *args], cwd=cwd, env=env, capture_output=True, check=False
+    )
+
+
+@slow
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252"])
+def test_run_prints_in_a_terminal_that_is_not_utf8(tmp_path, encoding):
+    utf8 = _run_encoded("utf-8", "run", KOREA, "--seed", "1", cwd=tmp_path)
+    assert utf8.returncode == 0 and b"Traceback" not in utf8.stderr
+    assert "…".encode() in utf8.stdout  # a title shortened by rich: what needs care
+
+    ended = _run_encoded(encoding, "run", KOREA, "--seed", "1", cwd=tmp_path)
+
+    assert ended.returncode == 0, ended.stderr.decode(encoding, "replace")
+    assert b"Traceback" not in ended.stderr
+    text = ended.stdout.decode(encoding)  # strict: every byte is of that encoding
+    shortened = "…" if encoding == "cp1252" else "..."  # cp1252 has the ellipsis, the others not
+    assert shortened in text and "Final:" in text and "turns played: 12" in text
+    assert len(text.splitlines()) == len(utf8.stdout.decode().splitlines())  # nothing lost
+
+
+@slow
+def test_utf8_output_is_unchanged_by_the_plain_fallback(tmp_path):
+    """The fallback only touches streams that cannot encode a character: under UTF-8 the
+    bytes are those of rich writing straight to a UTF-8 stream."""
+    first = _run_encoded("utf-8", "run", KOREA, "--seed", "2", cwd=tmp_path)
+    second = _run_encoded("UTF8", "run", KOREA, "--seed", "2", cwd=tmp_path)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout
+    assert "─".encode() in first.stdout and "…".encode() in first.stdout
+
+
+def test_an_error_naming_a_file_with_accents_prints_in_ascii(tmp_path):
+    ended = _run_encoded("ascii", "validate", "crise-coréenne.yaml", cwd=tmp_path)
+    assert ended.returncode == 2
+    assert b"Traceback" not in ended.stderr
+    assert "crise-coreenne.yaml" in ended.stderr.decode("ascii")

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from wargame.cli import batch, run, schema, sensitivity, validate
-from wargame.cli.consoles import err
+from wargame.cli.consoles import err, plain_text_streams
 from wargame.errors import WargameError
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ app.command()(schema.schema)
 
 def main() -> None:
     """Console entry point: user errors become messages and exit codes, never tracebacks."""
+    plain_text_streams()
     try:
         code = app(standalone_mode=False)
     except WargameError as error:

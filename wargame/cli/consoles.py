@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
+import sys
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
@@ -13,3 +16,63 @@ out = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 FileArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+
+PLAIN = "wargame-plain"
+"""The error handler `plain_text_streams` gives a stream that cannot encode every character."""
+
+_PLAIN = {
+    "\u2026": "...",
+    "\u2014": "--",
+    "\u2013": "-",
+    "\u2212": "-",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u00d7": "x",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2248": "~",
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2022": "*",
+    "\u00a0": " ",
+    "\u00b1": "+/-",
+}
+
+
+def _plain(error: UnicodeError) -> tuple[str, int]:
+    """A character the stream's encoding lacks, in plain ASCII: typographic punctuation as
+    its ASCII look-alike, a letter without its accent, anything else as '?'."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    parts = []
+    for char in error.object[error.start : error.end]:
+        if char in _PLAIN:
+            parts.append(_PLAIN[char])
+            continue
+        bare = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        parts.append(bare or "?")
+    return "".join(parts), error.end
+
+
+codecs.register_error(PLAIN, _plain)
+
+
+def plain_text_streams() -> None:
+    """Let stdout and stderr print any text in whatever encoding they have: where it is not
+    a Unicode one (PYTHONIOENCODING=ascii, a latin-1 pipe, a C locale without UTF-8 mode),
+    characters it lacks print as their plain look-alikes instead of ending the command with
+    a UnicodeEncodeError. A UTF-8 stream is left exactly as it is."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        reconfigure = getattr(stream, "reconfigure", None)
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            continue
+        if name.startswith("utf") or reconfigure is None:
+            continue
+        reconfigure(errors=PLAIN)
