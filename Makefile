@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench test-newest-mesa compiled check-compiled
+.PHONY: install demo test test-slow lint bench test-newest-mesa compiled check-compiled
 
 $(BIN)/wargame: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,13 @@ demo: install
 	$(BIN)/wargame validate scenarios/korea_2017_over_japan.yaml
 	$(BIN)/wargame run scenarios/korea_2017_over_japan.yaml --variant strong_united_response --seed 1
 
+# The quick suite on both cores (pytest-xdist); `make test-slow` runs the tests marked slow
+# (whole batches, Dask clusters, README examples), which CI runs too.
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+
+test-slow: install
+	$(BIN)/python -m pytest -q -n 2 -m slow
 
 lint: install
 	$(BIN)/ruff check .
@@ -35,7 +40,7 @@ test-newest-mesa:
 	$(PYTHON312) -m venv .venv-mesa-newest
 	.venv-mesa-newest/bin/pip install --quiet 'mesa>=3.5' -e '.[dev]'
 	.venv-mesa-newest/bin/python -c "import mesa; print('mesa', mesa.__version__)"
-	.venv-mesa-newest/bin/python -m pytest -q -p no:cacheprovider
+	.venv-mesa-newest/bin/python -m pytest -q -p no:cacheprovider -n 2 -m "not slow"
 
 # Opt-in build with the hot modules compiled by mypyc (about twice as fast; see README).
 compiled:
