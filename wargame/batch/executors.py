@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
 import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -24,46 +26,63 @@ from wargame.errors import RunError, WargameError
 
 POOL_RESTARTS = 3
 """How often a pool whose worker died is replaced before the batch gives up (resumable)."""
+PARENT_CHECK_SECONDS = 0.5
+"""How often a worker process checks that the batch that started it is still there."""
+
+
+class Chunks:
+    """The chunks still to play, taken one at a time from a lazy iterator; chunks handed out
+    but never finished (a pool that broke, a Dask worker lost) are put back and played first.
+    Nothing here grows with the batch: only the chunks in flight are held."""
+
+    def __init__(self, todo: Iterable[tuple[int, int]]) -> None:
+        self._next = iter(todo)
+        self._back: list[tuple[int, int]] = []
+
+    def take(self) -> tuple[int, int] | None:
+        """The next chunk to play, or None when there is none left."""
+        if self._back:
+            return self._back.pop()
+        return next(self._next, None)
+
+    def put_back(self, chunks: Iterable[tuple[int, int]]) -> None:
+        """Chunks handed out that must be played again (in their order)."""
+        self._back.extend(sorted(chunks, reverse=True))
 
 
 def dispatch(
     spec: BatchSpec,
-    todo: Sequence[tuple[int, int]],
+    todo: Iterable[tuple[int, int]],
+    count: int,
     workers: int,
     client: Any,
     finished: Callable[[int, tuple[pa.Table, pa.Table | None]], None],
 ) -> None:
-    """Play the chunks here, in local worker processes, or on a Dask cluster."""
-    if client is None and (workers <= 1 or len(todo) <= 1):  # no pool for a single chunk
-        for start, stop in todo:
-            finished(start, worker.play_chunk(spec, start, stop))
+    """Play the `count` chunks of `todo` here, in local worker processes, or on a Dask cluster."""
+    work = Chunks(todo)
+    if client is None and (workers <= 1 or count <= 1):  # no pool for a single chunk
+        while (chunk := work.take()) is not None:
+            finished(chunk[0], worker.play_chunk(spec, *chunk))
         return
     if client is not None:
-        _on_dask(spec, todo, client, finished)
+        _on_dask(spec, work, client, finished)
         return
-    done: set[int] = set()
-
-    def record(start: int, result: tuple[pa.Table, pa.Table | None]) -> None:
-        finished(start, result)
-        done.add(start)
-
     context = multiprocessing.get_context("spawn")
+    width = min(workers, count)  # never a process that would have nothing to play
     for attempt in range(1 + POOL_RESTARTS):
-        left = [c for c in todo if c[0] not in done]
-        # Workers ignore Ctrl-C: the main process stops them and keeps what has finished.
         try:
             with ProcessPoolExecutor(
-                max_workers=workers,
+                max_workers=width,
                 mp_context=context,
-                initializer=signal.signal,
-                initargs=(signal.SIGINT, signal.SIG_IGN),
+                initializer=_worker_started,
+                initargs=(os.getpid(),),
             ) as pool:
                 _bounded(
-                    left,
+                    work,
                     lambda s, e: pool.submit(worker.play_chunk, spec, s, e),
                     lambda futures: wait(futures, return_when=FIRST_COMPLETED).done,
-                    record,
-                    limit=2 * workers,
+                    finished,
+                    limit=2 * width,
                 )
             return
         except BrokenProcessPool:
@@ -76,6 +95,21 @@ def dispatch(
                 ) from None
 
 
+def _worker_started(parent: int) -> None:
+    """In each worker process: leave Ctrl-C to the batch (which stops the pool and keeps what
+    has finished), and end as soon as the batch process is gone, however it ended (SIGKILL
+    too): a worker never outlives its batch, and with the workers gone the resource tracker
+    ends as well. (SIGTERM keeps its default: the pool ends broken workers with it.)"""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="wargame-parent-watch", daemon=True).start()
+
+
 class _Lost(Exception):
     """Dask could not deliver a chunk's result (carries Dask's exception)."""
 
@@ -86,7 +120,7 @@ class _Lost(Exception):
 
 def _on_dask(
     spec: BatchSpec,
-    todo: Sequence[tuple[int, int]],
+    work: Chunks,
     client: Any,
     finished: Callable[[int, tuple[pa.Table, pa.Table | None]], None],
 ) -> None:
@@ -118,12 +152,6 @@ def _on_dask(
         except lost as error:
             raise _Lost(error) from None
 
-    done: set[int] = set()
-
-    def record(start: int, chunk: tuple[pa.Table, pa.Table | None]) -> None:
-        finished(start, chunk)
-        done.add(start)
-
     def stopped(error: BaseException) -> RunError:
         # the first sentence: KilledWorker goes on with a link and the worker's address
         reason = str(error).split(". ")[0].strip() or "no details"
@@ -133,7 +161,6 @@ def _on_dask(
         )
 
     for attempt in range(1 + POOL_RESTARTS):
-        left = [c for c in todo if c[0] not in done]
         try:
             if attempt:
                 client.wait_for_workers(1, timeout=60)
@@ -143,7 +170,7 @@ def _on_dask(
             raise stopped(error) from None
         submit = functools.partial(client.submit, worker.play_chunk, remote, pure=False)
         try:
-            _bounded(left, submit, wait_first, record, limit=limit, result=result)
+            _bounded(work, submit, wait_first, finished, limit=limit, result=result)
             return
         except _Lost as caught:  # (only Dask's own errors: not those of `finished`)
             cause = caught.error
@@ -153,30 +180,56 @@ def _on_dask(
 
 
 def _bounded(
-    todo: Sequence[tuple[int, int]],
+    work: Chunks,
     submit: Callable[[int, int], Any],
     wait_first: Callable[[list[Any]], Any],
     finished: Callable[[int, Any], None],
     limit: int,
     result: Callable[[Any], Any] = lambda future: future.result(),
 ) -> None:
-    """Keep at most `limit` chunks in flight; hand each result over as it comes, in any order."""
-    pending = list(todo)[::-1]
-    flight: dict[Any, int] = {}
+    """Keep at most `limit` chunks in flight; hand each result over as it comes, in any order.
+
+    Whatever stops it (a broken pool, a lost worker, Ctrl-C), the chunks in flight are
+    cancelled and put back into `work`, so a new pool plays them again.
+    """
+    flight: dict[Any, tuple[int, int]] = {}
     try:
-        while pending or flight:
-            while pending and len(flight) < limit:
-                start, stop = pending.pop()
-                flight[submit(start, stop)] = start
+        while True:
+            while len(flight) < limit and (chunk := work.take()) is not None:
+                try:
+                    flight[submit(*chunk)] = chunk
+                except BaseException:
+                    work.put_back([chunk])
+                    raise
+            if not flight:
+                return
             for future in wait_first(list(flight)):
-                finished(flight.pop(future), result(future))
+                value = result(future)  # (if this raises, the chunk is still in flight)
+                start = flight.pop(future)[0]
+                finished(start, value)
     finally:
         for future in flight:
             future.cancel()
+        work.put_back(flight.values())
 
 
 def connect(address: str, timeout: float = 10.0) -> Any:
-    """A Dask client for a scheduler address; a clear error if it cannot be reached."""
+    """A Dask client for a scheduler address; a clear error if it cannot be reached.
+
+    Only tcp:// (or no protocol, which Dask takes as tcp) is accepted: tls:// needs
+    certificates and ucx:// its own libraries, which the command line does not take, and
+    inproc:// names a scheduler inside this very process. Any other failure to connect is a
+    message naming the address, never a traceback.
+    """
+    shown = _printable(address)
+    scheme, separator, _ = address.partition("://")
+    if separator and scheme.lower() != "tcp":
+        raise WargameError(
+            f"'{shown}' uses the {_printable(scheme)}:// protocol; wargame connects to a Dask "
+            "scheduler over tcp:// only (tls:// needs certificates, ucx:// its own libraries, "
+            "inproc:// a scheduler inside this process): write it as tcp://host:port, e.g. "
+            "tcp://127.0.0.1:8786"
+        )
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - distributed is a dependency
@@ -186,12 +239,25 @@ def connect(address: str, timeout: float = 10.0) -> Any:
         return Client(address, timeout=timeout)
     except ValueError as error:  # e.g. no port: distributed cannot parse the address
         raise WargameError(
-            f"'{address}' is not a Dask scheduler address ({error}); "
+            f"'{shown}' is not a Dask scheduler address ({_printable(str(error))}); "
             "write it as tcp://host:port, e.g. tcp://127.0.0.1:8786"
         ) from None
     except (OSError, TimeoutError) as error:
         waited = time.monotonic() - started
         raise WargameError(
-            f"cannot reach the Dask scheduler at {address} ({type(error).__name__} after "
+            f"cannot reach the Dask scheduler at {shown} ({type(error).__name__} after "
             f"{waited:.0f} s); start one with `dask scheduler` or check the address"
         ) from None
+    except Exception as error:  # distributed's own complaints about an address it took
+        first = _printable(str(error).split("\n")[0])
+        raise WargameError(
+            f"cannot connect to the Dask scheduler at {shown} ({type(error).__name__}: "
+            f"{first}); check the address: tcp://host:port, e.g. tcp://127.0.0.1:8786"
+        ) from None
+
+
+def _printable(text: str, most: int = 200) -> str:
+    """Text from the command line or a library, safe in a one-line message: control
+    characters escaped, cut to `most` characters."""
+    safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return safe if len(safe) <= most else f"{safe[:most]}... ({len(text):,} characters)"

@@ -10,8 +10,11 @@ end the parts are compacted into one `runs.parquet`, streaming, so memory stays 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,25 +24,35 @@ import pyarrow.parquet as pq
 
 from wargame import __version__
 from wargame.batch.executors import connect, dispatch
-from wargame.batch.spec import BASE, BatchSpec, chunks, design, scenario_of
+from wargame.batch.sampling import MAX_RUNS
+from wargame.batch.spec import BASE, BatchSpec, chunk_count, chunks, columns, design, scenario_of
 from wargame.batch.storage import (
+    FOREIGN_LISTED,
     MANIFEST,
     RESUME,
     RUNS,
     TRAJECTORIES,
     PartWriter,
+    batch_files,
+    check_owned,
     compact,
-    done_runs,
+    done_chunks,
     failures,
+    held,
     kept_in,
     part_number,
     read_part,
 )
-from wargame.engine.snapshot import check_snapshot
-from wargame.errors import InputError, WargameError
+from wargame.engine.snapshot import MAX_SEED, check_snapshot
+from wargame.errors import InputError, Problem, WargameError
 from wargame.files.atomic import write_error, write_json
 from wargame.files.saved import read_manifest, read_snapshot
 from wargame.scenario.loading import load_scenario
+
+MAX_CHUNK_ROWS = 10_000
+"""The most games in one chunk (chunk size x variants): a worker holds a chunk's rows."""
+WORKERS_PER_CORE = 4
+"""The most local worker processes per core this process may use."""
 
 
 @dataclass
@@ -50,13 +63,29 @@ class Progress:
     total: int = 0
 
 
-def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple[int, int]]:
-    """Check or write the manifest; return the chunks still to play."""
-    manifest = out / MANIFEST
-    if out.exists() and not out.is_dir():
-        raise WargameError(f"{out} is a file; --out must be a directory")
+@dataclass(frozen=True)
+class Todo:
+    """The chunks a batch still has to play: generated one at a time, with their counts
+    computed (a batch of 10**12 runs holds no list of chunks, runs or seeds)."""
+
+    batch: str
+    """The batch id its parts carry (see `batch_id`)."""
+    chunks: Iterable[tuple[int, int]]
+    count: int
+    """How many chunks `chunks` yields."""
+    runs: int
+    """How many runs they hold."""
+
+    @classmethod
+    def of(cls, batch: str, chunks: Sequence[tuple[int, int]]) -> Todo:
+        """The given chunks (e.g. a few of a batch, for tests)."""
+        return cls(batch, list(chunks), len(chunks), sum(stop - start for start, stop in chunks))
+
+
+def describe(spec: BatchSpec) -> dict[str, Any]:
+    """What the manifest says about a batch (everything a resume must match)."""
     sample = design(spec)
-    wanted = {
+    return {
         "format": "wargame-batch/1",
         **spec.fingerprint(),
         "engine_version": __version__,
@@ -68,37 +97,80 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple
             "dimensions": [asdict(d) for d in sample.dimensions],
         },
     }
+
+
+def batch_id(described: dict[str, Any]) -> str:
+    """The id every Parquet file of the batch carries: a hash of its description without the
+    scenario's path (another spelling of the same file is the same batch; its content is in
+    the description as a hash)."""
+    same = {k: v for k, v in described.items() if k not in ("scenario", "seeds")}
+    return hashlib.sha256(json.dumps(same, sort_keys=True).encode()).hexdigest()
+
+
+def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> Todo:
+    """Check the folder and the manifest (or write it); return the chunks still to play.
+
+    Nothing of another batch is ever read into this one: a folder with batch files but no
+    manifest, a manifest of another batch, or a Parquet file whose batch id is not this
+    batch's is refused (exit 2) before anything is written or removed; `force` deletes the
+    batch files and starts over.
+    """
+    manifest = out / MANIFEST
+    if out.exists() and not out.is_dir():
+        raise WargameError(f"{out} is a file; --out must be a directory")
+    wanted = describe(spec)
+    batch = batch_id(wanted)
+    files = batch_files(out)
     found: Any = None
-    if manifest.exists():
+    if force and not resume:
+        for old in files:
+            old.unlink()
+    elif manifest.exists() or manifest.is_symlink():
         found = read_manifest(manifest)
-        mismatched = sorted(k for k in wanted if found.get(k) != wanted[k])
-        if len(mismatched) > 1 and "design" in mismatched:
-            mismatched.remove("design")  # it follows from runs, seed, sample or variants
-        if not resume and not force:
+        if not resume:
             raise WargameError(
                 f"{out} already holds a batch; pass --resume to finish it or --force to start again"
             )
-        if resume and mismatched:
+        mismatched = sorted(
+            k
+            for k in wanted
+            # the path may be spelled otherwise (./x, an absolute path, a link): the same
+            # content (scenario_sha256) is the same scenario
+            if k != "scenario" and found.get(k) != wanted[k]
+        )
+        if len(mismatched) > 1 and "design" in mismatched:
+            mismatched.remove("design")  # it follows from runs, seed, sample or variants
+        if mismatched:
             raise WargameError(
                 f"{manifest} describes a different batch (differs in: {', '.join(mismatched)}); "
                 "resume with the same command, or choose another --out"
             )
-        if force and not resume:
-            for old in (out / "parts").glob("*.parquet"):
-                old.unlink()
-            (out / RUNS).unlink(missing_ok=True)
-            (out / TRAJECTORIES).unlink(missing_ok=True)
-        # Temp files of a batch that was killed mid-write: never complete, never read.
-        for stale in [*out.glob(".*.tmp"), *(out / "parts").glob(".*.tmp")]:
-            stale.unlink(missing_ok=True)
+        check_owned(out, files, batch)
     elif resume and any(out.glob("*")):
         raise WargameError(f"{out} has files but no {MANIFEST}; it is not a batch to resume")
+    elif files:
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"this batch file is in {out}, which has no {MANIFEST}: nothing shows that "
+                    "it belongs to this batch, and it would be mixed into it",
+                    f"move it out of {out} (or choose another --out), or start over with "
+                    "--force (which deletes it)",
+                )
+                for path in files[:FOREIGN_LISTED]
+            ]
+        )
+    if found is not None or force:
+        # Temp files of this batch killed mid-write: never complete, never read.
+        for stale in [*out.glob(".*.tmp"), *(out / "parts").glob(".*.tmp")]:
+            stale.unlink(missing_ok=True)
     document = {**wanted, "seeds": "run i plays seed derive_seed(seed, 'run', i) in every variant"}
+    if found is not None:
+        document["scenario"] = found["scenario"]  # as first given: the same file
     if found != document:  # a resume writes nothing it need not (a full disk, damaged parts)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise write_error(out, error) from None
         write_json(
             manifest,
             document,
@@ -106,20 +178,21 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> list[tuple
             then=RESUME if resume else "run the command again",
         )
     if (out / RUNS).exists():
-        return []
+        return Todo(batch, (), 0, 0)
     runs_parts = {part_number(p) for p in (out / "parts").glob("runs-*.parquet")}
     for steps in (out / "parts").glob("steps-*.parquet"):
         if part_number(steps) not in runs_parts:
             steps.unlink()  # an orphan: its chunks are played again
         else:
             read_part(steps, columns=["run"])  # a damaged one is reported now, not at the end
-    done = done_runs(out)
-    return [c for c in chunks(spec) if c[0] not in done]
+    done = {s for s in done_chunks(out, spec.chunk_size, columns(spec)) if s < spec.runs}
+    left = spec.runs - sum(min(s + spec.chunk_size, spec.runs) - s for s in done)
+    return Todo(batch, chunks(spec, skip=done), chunk_count(spec) - len(done), left)
 
 
 def execute(
     spec: BatchSpec,
-    todo: Sequence[tuple[int, int]],
+    todo: Todo,
     out: Path,
     *,
     workers: int = 1,
@@ -128,11 +201,11 @@ def execute(
 ) -> Progress:
     """Play the chunks still to do, writing each one as it finishes."""
     progress = Progress(total=spec.runs * len(spec.variants))
-    progress.done = (spec.runs - sum(stop - start for start, stop in todo)) * len(spec.variants)
+    progress.done = (spec.runs - todo.runs) * len(spec.variants)
     if on_progress:
         on_progress(progress)
 
-    writer = PartWriter(out)
+    writer = PartWriter(out, todo.batch)
 
     def finished(start: int, result: tuple[pa.Table, pa.Table | None]) -> None:
         table, steps = result
@@ -142,7 +215,7 @@ def execute(
             on_progress(progress)
 
     try:
-        dispatch(spec, todo, workers, client, finished)
+        dispatch(spec, todo.chunks, todo.count, workers, client, finished)
     finally:
         writer.flush()  # also on Ctrl-C: what has finished is kept
     return progress
@@ -204,13 +277,21 @@ def run(
     plays each point `replicates` times instead of sampling; runs = points x replicates.
     """
     if points is not None:
+        if not 1 <= replicates <= MAX_RUNS:
+            raise WargameError(f"replicates must be between 1 and 2**48, got {shown(replicates)}")
         runs = len(points) * replicates
-    if runs < 1:
-        raise WargameError(f"runs must be at least 1, got {runs}")
-    if workers < 1:
-        raise WargameError(f"workers must be at least 1, got {workers}")
-    if sample not in ("lhs", "random", "none"):
-        raise WargameError(f"sample must be lhs, random or none, got '{sample}'")
+        if runs > MAX_RUNS:
+            raise WargameError(
+                f"{len(points):,} design points x {shown(replicates)} replicates make "
+                f"{shown(runs)} runs, more than a batch can hold (2**48 = {MAX_RUNS:,}); "
+                "lower the replicates or the base samples"
+            )
+    check_options(runs=runs, workers=workers, seed=seed, sample=sample, chunk_size=chunk_size)
+    if workers > 1 and (client is not None or scheduler is not None):
+        raise WargameError(
+            f"workers={workers} asks for local worker processes, but the batch runs on a Dask "
+            "cluster (--scheduler): the cluster's workers play it; leave out --workers"
+        )
     path = Path(scenario)
     base = load_scenario(path, overrides=overrides)  # validates the file and the overrides
     if isinstance(from_state, (str, Path)):
@@ -228,6 +309,12 @@ def run(
     if baseline not in variants:
         raise WargameError(f"the baseline '{baseline}' is not among the variants {list(variants)}")
     size = chunk_size or max(1, min(256, math.ceil(120 / len(variants))))
+    if size * len(variants) > MAX_CHUNK_ROWS:
+        raise WargameError(
+            f"chunk_size {size:,} x {len(variants)} variants makes chunks of "
+            f"{size * len(variants):,} games, more than {MAX_CHUNK_ROWS:,} (a worker holds a "
+            f"chunk's rows until it is done): use at most {MAX_CHUNK_ROWS // len(variants):,}"
+        )
     spec = BatchSpec(
         scenario_name=str(path),
         scenario_text=path.read_text(encoding="utf-8"),
@@ -246,18 +333,75 @@ def run(
     for name in variants:
         scenario_of(spec, name)  # fail early on a bad variant/override combination
     target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise WargameError(f"{target} is a file; --out must be a directory")
     own_client = None
     if scheduler is not None and client is None:
         # Before prepare: an unreachable scheduler must not leave a half-made --out behind.
         client = own_client = connect(scheduler)
     try:
-        todo = prepare(target, spec, resume, force)
-        execute(spec, todo, target, workers=workers, client=client, on_progress=on_progress)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise write_error(target, error) from None
+        with held(target):  # a second batch on the same folder is refused, not mixed in
+            todo = prepare(target, spec, resume, force)
+            execute(spec, todo, target, workers=workers, client=client, on_progress=on_progress)
+            if own_client is not None:
+                own_client.close()
+                own_client = None
+            compact(target, spec.runs, todo.batch, columns(spec))
     finally:
         if own_client is not None:
             own_client.close()
-    compact(target, spec.runs)
     return BatchResult(target, baseline, variants, failures(target / RUNS))
+
+
+def shown(number: int) -> str:
+    """A whole number for a message: with thousands separators, or its size if it is huge
+    (Python refuses to print an int of more than 4,300 digits)."""
+    if number.bit_length() > 64:
+        return f"a number of about {int(number.bit_length() * 0.30103) + 1:,} digits"
+    return f"{number:,}"
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def check_options(
+    *, runs: int, workers: int, seed: int, sample: str, chunk_size: int | None
+) -> None:
+    """Every number of a batch within its range, before anything is loaded, played or written."""
+    if runs < 1:
+        raise WargameError(f"runs must be at least 1, got {shown(runs)}")
+    if runs > MAX_RUNS:
+        raise WargameError(
+            f"runs must be at most 2**48 = {MAX_RUNS:,} (the largest batch the sampler "
+            f"and the run numbers support), got {shown(runs)}"
+        )
+    if workers < 1:
+        raise WargameError(f"workers must be at least 1, got {shown(workers)}")
+    most = WORKERS_PER_CORE * usable_cores()
+    if workers > most:
+        raise WargameError(
+            f"workers must be at most {most} ({WORKERS_PER_CORE} per core; this process may use "
+            f"{usable_cores()}), got {shown(workers)}: more worker processes than cores only add "
+            "start-up time and memory (each loads the engine); use a Dask cluster "
+            "(--scheduler) to play on more machines"
+        )
+    if not 0 <= seed <= MAX_SEED:
+        raise WargameError(f"seed must be between 0 and 2**64 - 1, got {shown(seed)}")
+    if sample not in ("lhs", "random", "none"):
+        raise WargameError(f"sample must be lhs, random or none, got '{sample}'")
+    if chunk_size is not None and not 1 <= chunk_size <= MAX_CHUNK_ROWS:
+        raise WargameError(
+            f"chunk_size must be between 1 and {MAX_CHUNK_ROWS:,} runs, got {shown(chunk_size)}"
+        )
 
 
 def iter_failed(result: BatchResult) -> Iterator[str]:

@@ -19,12 +19,16 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wargame.batch import runner
+from wargame.batch.sampling import MAX_RUNS
 from wargame.batch.spec import BASE
 from wargame.batch.storage import RUNS
 from wargame.errors import WargameError
 from wargame.scenario.loading import load_scenario
 from wargame.stats import sensitivity as stats
 from wargame.stats.sensitivity import Index
+
+MAX_DESIGN_VALUES = 2_000_000
+"""The most values (points x uncertain numbers) a Saltelli design may hold."""
 
 
 def sobol(
@@ -45,6 +49,8 @@ def sobol(
     on_progress: Callable[[runner.Progress], None] | None = None,
 ) -> list[Index]:
     """First-order and total Sobol indices of `outcome` (an outcome id or a runs column)."""
+    # workers and seed first (runs follow from the design, checked below and by the runner)
+    runner.check_options(runs=1, workers=workers, seed=seed, sample="lhs", chunk_size=None)
     loaded = load_scenario(scenario, variant=None if variant == BASE else variant)
     outcomes = [o[0] for o in loaded.program.outcomes]
     if (
@@ -63,8 +69,7 @@ def sobol(
             f"no uncertain numbers of {scenario} match {list(include)}; "
             "see `wargame validate` for their paths"
         )
-    if base_samples < 2 or base_samples & (base_samples - 1):
-        raise WargameError(f"--base-samples must be a power of 2 (>= 2), got {base_samples}")
+    check_design(base_samples, len(chosen), replicates)
     names = [u.path for u in chosen]
     problem = stats.problem(names, [(u.low, u.high) for u in chosen])
     points = stats.saltelli_points(problem, base_samples, seed)
@@ -87,6 +92,28 @@ def sobol(
     if not np.isfinite(y).all():
         raise WargameError("some points failed in every replicate; see the runs table's errors")
     return stats.indices(problem, y, seed)
+
+
+def check_design(base_samples: int, numbers: int, replicates: int) -> None:
+    """The design's sizes within their ranges before it is built (it is held in memory and
+    sent to every worker): a power of 2 for the base samples, at most MAX_DESIGN_VALUES
+    values, and replicates that leave the batch within its number of runs."""
+    if base_samples < 2 or base_samples & (base_samples - 1):
+        shown = runner.shown(base_samples)
+        raise WargameError(f"--base-samples must be a power of 2 (>= 2), got {shown}")
+    points = base_samples * (numbers + 2)  # Saltelli without second-order indices
+    if points * numbers > MAX_DESIGN_VALUES:
+        raise WargameError(
+            f"--base-samples {runner.shown(base_samples)} with {numbers} uncertain numbers makes "
+            f"a design of {runner.shown(points)} points x {numbers} values, more than "
+            f"{MAX_DESIGN_VALUES:,} (the design is held in memory and sent to every worker); "
+            "lower --base-samples or --include fewer numbers"
+        )
+    if not 1 <= replicates <= MAX_RUNS // points:
+        raise WargameError(
+            f"--replicates must be between 1 and {MAX_RUNS // points:,} with {points:,} design "
+            f"points (a batch holds at most 2**48 runs), got {runner.shown(replicates)}"
+        )
 
 
 def point_means(runs_file: Path, outcome: str, replicates: int) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -130,7 +131,14 @@ def columns(spec: BatchSpec) -> pa.Schema:
     return pa.schema(fields)
 
 
-def chunks(spec: BatchSpec) -> list[tuple[int, int]]:
-    """The run ranges the batch is cut into (fixed by runs and chunk size, for resume)."""
+def chunks(spec: BatchSpec, skip: Container[int] = ()) -> Iterator[tuple[int, int]]:
+    """The run ranges the batch is cut into (fixed by runs and chunk size, for resume), in
+    order, one at a time: a batch of 10**12 runs never holds its list of chunks. Chunks whose
+    first run is in `skip` (finished ones) are left out."""
     size = spec.chunk_size
-    return [(s, min(s + size, spec.runs)) for s in range(0, spec.runs, size)]
+    return ((s, min(s + size, spec.runs)) for s in range(0, spec.runs, size) if s not in skip)
+
+
+def chunk_count(spec: BatchSpec) -> int:
+    """How many chunks the batch is cut into."""
+    return -(-spec.runs // spec.chunk_size)

@@ -6,6 +6,10 @@ which runs are done, and the streaming compaction of the parts into `runs.parque
     OUT/parts/steps-N.parquet     their trajectories (with trajectories=True)
     OUT/runs.parquet              all runs in run order: the batch is finished
     OUT/trajectories.parquet      all trajectories in run order
+
+Every Parquet file the batch writes carries the batch's id (a hash of its manifest, without
+the scenario's path) in its key-value metadata; a file without it, or with another batch's,
+is never read into this batch, never compacted and never deleted by a resume.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +29,8 @@ import pyarrow.parquet as pq
 from wargame.errors import InputError, Problem, WargameError
 from wargame.files.atomic import write_error
 
+T = TypeVar("T")
+
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
 TRAJECTORIES = "trajectories.parquet"
@@ -31,6 +38,10 @@ FLUSH_SECONDS = 2.0
 """Finished chunks are written at least this often (at most this much finished work lost)."""
 ROW_GROUP_ROWS = 8_192
 """Rows per row group of the compacted files: memory of compaction is about one group."""
+BATCH_KEY = b"wargame.batch"
+"""The key-value metadata key of every Parquet file a batch writes: the batch's id."""
+FOREIGN_LISTED = 5
+"""Files of another batch named one by one in the message (the rest are counted)."""
 
 
 def part_path(out: Path, number: int, kind: str = "runs") -> Path:
@@ -57,43 +68,168 @@ def part_number(path: Path) -> int:
     return int(digits)
 
 
-def done_runs(out: Path) -> set[int]:
-    """Runs already written to parts (a chunk's rows are always written together)."""
-    runs: set[int] = set()
+def batch_files(out: Path) -> list[Path]:
+    """The files of a batch in `out` that a batch reads back: its tables and its parts."""
+    tables = [out / name for name in (RUNS, TRAJECTORIES) if (out / name).exists()]
+    return tables + sorted((out / "parts").glob("*.parquet"))
+
+
+def batch_id_of(path: Path) -> str | None:
+    """The batch id in a Parquet file's metadata (None: it has none); read from the footer."""
+    metadata = read_schema(path).metadata or {}
+    found = metadata.get(BATCH_KEY)
+    return found.decode("ascii", "replace") if found is not None else None
+
+
+def not_ours(out: Path, path: Path, found: str | None, batch: str) -> Problem:
+    """The problem of a file in `out` that does not belong to batch `batch`."""
+    if found is None:
+        what = (
+            "this file carries no batch id, so nothing shows it belongs to this batch "
+            "(it was written by another tool or an older wargame)"
+        )
+    else:
+        what = (
+            f"this file belongs to another batch (batch id {found[:12]}, not this batch's "
+            f"{batch[:12]}): its runs would be mixed into this one"
+        )
+    return Problem(
+        str(path),
+        None,
+        None,
+        what,
+        f"move it out of {out} and run the same command again, or start over with --force "
+        "(which deletes it)",
+    )
+
+
+def check_owned(out: Path, paths: Sequence[Path], batch: str) -> None:
+    """Refuse (InputError, exit 2) if any of these files is not batch `batch`'s."""
+    problems = []
+    for path in paths:
+        found = batch_id_of(path)
+        if found != batch:
+            problems.append(not_ours(out, path, found, batch))
+    if len(problems) > FOREIGN_LISTED:
+        more = len(problems) - FOREIGN_LISTED
+        problems = [
+            *problems[:FOREIGN_LISTED],
+            Problem(
+                str(out / "parts"),
+                None,
+                None,
+                f"and {more} more files of another batch",
+                f"move them out of {out}, or start over with --force",
+            ),
+        ]
+    if problems:
+        raise InputError(problems)
+
+
+def done_chunks(out: Path, chunk_size: int, schema: pa.Schema) -> set[int]:
+    """The first runs of the chunks already written to parts (a chunk's rows are always
+    written together). Each runs part must have the batch's columns. The set grows with the
+    chunks done, not with the batch: a resumed batch of 10**9 runs holds no list of runs."""
+    starts: set[int] = set()
     for part in (out / "parts").glob("runs-*.parquet"):
-        runs.update(read_part(part, columns=["run"])["run"].to_pylist())
-    return runs
+        table = read_part(part, columns=["run"])
+        if not _same_columns(read_schema(part), schema):
+            raise InputError([_changed(part)])
+        runs = table["run"].to_numpy()
+        starts.update(np.unique(runs - runs % chunk_size).tolist())
+    return starts
+
+
+def _same_columns(found: pa.Schema, schema: pa.Schema) -> bool:
+    return found.remove_metadata().equals(schema.remove_metadata())
+
+
+def _changed(part: Path) -> Problem:
+    also = ""
+    if part.name.startswith("steps-"):  # its runs part must go too: the runs replay
+        also = f" and {part_path(part.parent.parent, part_number(part)).name}"
+    return Problem(
+        str(part),
+        None,
+        None,
+        "this batch part does not have the batch's columns; it was changed after it was written",
+        f"delete it{also} and run the same command with --resume: the runs it held are played "
+        "again",
+    )
 
 
 def read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """Read a part; one that cannot be read is an InputError naming it and the fix.
+    """Read a part; one that cannot be read is an InputError naming it and the fix."""
+    return _reading(path, lambda: pq.read_table(path, columns=columns))
+
+
+def read_schema(path: Path) -> pa.Schema:
+    """A Parquet file's columns and metadata (its footer only), or an InputError like read_part."""
+    return _reading(path, lambda: pq.read_schema(path))
+
+
+def _reading(path: Path, read: Callable[[], T]) -> T:
+    """`read()` of a Parquet file of the batch; a failure is an InputError naming it and the fix.
 
     Parts are written atomically, so an unreadable one was damaged afterwards (a failing
     disk, a copy taken mid-write, an edit). It is not replayed silently: the damage may not
-    stop at what pyarrow notices, and the user should know. Deleting it is always safe,
-    since resume plays every run that no readable part holds.
+    stop at what pyarrow notices, and the user should know. Deleting a part is always safe,
+    since resume plays every run that no readable part holds; a compacted table holds runs
+    no part holds any more, so the batch must be played again.
     """
     try:
-        return pq.read_table(path, columns=columns)
+        return read()
     except (pa.ArrowException, OSError) as error:
+        kind = "part" if path.parent.name == "parts" else "file"
         if isinstance(error, OSError) and error.errno:  # refused (permission, I/O): not damage
-            problem = f"cannot read this batch part: {os.strerror(error.errno)}"
+            problem = f"cannot read this batch {kind}: {os.strerror(error.errno)}"
             fix = "make it readable and run the same command with --resume"
         else:
             # "Could not open Parquet input source '<path>': <reason>": the path is named
             reason = str(error).splitlines()[0].split(f"'{path}': ", 1)[-1]
             problem = (
-                f"this batch part cannot be read ({type(error).__name__}: {reason}); "
+                f"this batch {kind} cannot be read ({type(error).__name__}: {reason}); "
                 "it was damaged after it was written"
             )
-            also = ""
-            if path.name.startswith("steps-"):  # its runs part must go too: the runs replay
-                also = f" and {part_path(path.parent.parent, part_number(path)).name}"
-            fix = (
-                f"delete it{also} and run the same command with --resume: the runs it held "
-                "are played again, every other part is kept"
-            )
+            if kind == "file":
+                fix = "start the batch again with --force (or restore the file from a copy)"
+            else:
+                also = ""
+                if path.name.startswith("steps-"):  # its runs part must go too: the runs replay
+                    also = f" and {part_path(path.parent.parent, part_number(path)).name}"
+                fix = (
+                    f"delete it{also} and run the same command with --resume: the runs it held "
+                    "are played again, every other part is kept"
+                )
         raise InputError([Problem(str(path), None, None, problem, fix)]) from None
+
+
+@contextlib.contextmanager
+def held(out: Path) -> Iterator[None]:
+    """Hold the batch folder `out` while the block runs: a second batch started on the same
+    folder meanwhile is refused (its chunks and part numbers would mix with this one's).
+
+    An advisory lock (flock) on the folder itself: no lock file is left behind, and the
+    kernel releases it when the process ends however it ends. Where there is no flock (not
+    POSIX), nothing is held.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    handle = os.open(out, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WargameError(
+                f"{out} is in use by another batch that is still running (two batches in one "
+                "folder would mix their runs); wait for it to end, or choose another --out"
+            ) from None
+        yield
+    finally:
+        os.close(handle)
 
 
 def kept_in(out: Path) -> str:
@@ -112,8 +248,9 @@ class PartWriter:
     (a kill in between) is deleted on resume, since those chunks are played again.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, batch: str) -> None:
         self.out = out
+        self.metadata = {BATCH_KEY: batch.encode("ascii")}
         numbers = [part_number(p) for p in (out / "parts").glob("*-*.parquet")]
         self.number = max(numbers, default=-1) + 1
         self.runs: list[pa.Table] = []
@@ -144,7 +281,7 @@ class PartWriter:
 
     def _write(self, table: pa.Table, path: Path) -> None:
         try:
-            write_table_atomic(table, path)
+            write_table_atomic(table.replace_schema_metadata(self.metadata), path)
         except OSError as error:
             raise write_error(path, error, kept=kept_in(self.out), then=RESUME) from None
 
@@ -163,14 +300,16 @@ def write_table_atomic(table: pa.Table, path: Path) -> None:
         raise
 
 
-def compact(out: Path, runs: int | None = None) -> None:
+def compact(out: Path, runs: int, batch: str, schema: pa.Schema) -> None:
     """Merge the parts into runs.parquet (and trajectories.parquet) in run order, streaming.
 
     Parts hold chunks in the order they finished; blocks of consecutive runs are copied out
     in run order, a few parts cached at a time, so the result is the same whichever way the
     work was spread, and memory is about a row group, not the batch. The runs parts must
-    cover runs 0, 1, ... (up to `runs`, if given) each exactly once: a run held twice or
-    missing is an error naming the parts, never a table with a duplicate or a hole.
+    cover runs 0, 1, ... up to `runs` each exactly once: a run held twice or missing is an
+    error naming the parts, never a table with a duplicate or a hole. Every part must carry
+    the id `batch` (and a runs part the columns `schema`): a part of another batch is refused
+    before anything is written or removed, never merged.
 
     Every part is opened before anything is written, and trajectories are written first:
     runs.parquet marks a finished batch (resume plays nothing once it exists), so until it
@@ -178,29 +317,35 @@ def compact(out: Path, runs: int | None = None) -> None:
     deleted and its runs played again. A failed write (a full disk) leaves no temp file
     and every part of that kind in place.
     """
-    plans = []
+    plans: list[tuple[Path | None, list[Path], list[tuple[int, int, int, int, int]]]] = []
     for kind, name in (("steps", TRAJECTORIES), ("runs", RUNS)):
         parts = sorted((out / "parts").glob(f"{kind}-*.parquet"))
+        check_owned(out, parts, batch)
+        if (out / name).exists():
+            check_owned(out, [out / name], batch)
         if not parts:
             continue
         if (out / name).exists():
             # Written from all the parts by a compaction killed while removing them: what is
             # left is already in it (rebuilding from the rest would lose rows).
-            for part in parts:
-                part.unlink()
+            plans.append((None, parts, []))
             continue
-        blocks = _run_blocks(parts)
+        blocks = _run_blocks(parts, schema if kind == "runs" else None)
         if kind == "runs":
             _check_cover(blocks, parts, runs)
         plans.append((out / name, parts, blocks))
     for target, parts, blocks in plans:
-        _merge(target, parts, blocks)
+        if target is not None:
+            _merge(target, parts, blocks, {BATCH_KEY: batch.encode("ascii")})
         for part in parts:
             part.unlink()
 
 
 def _merge(
-    target: Path, parts: Sequence[Path], blocks: Sequence[tuple[int, int, int, int, int]]
+    target: Path,
+    parts: Sequence[Path],
+    blocks: Sequence[tuple[int, int, int, int, int]],
+    metadata: dict[bytes, bytes],
 ) -> None:
     """Copy the blocks into `target` via a temp file, fsync and rename."""
     temp = target.with_name(f".{target.name}.tmp")
@@ -217,7 +362,7 @@ def _merge(
             if sum(t.num_rows for t in buffered) >= ROW_GROUP_ROWS or n == len(blocks) - 1:
                 # One row group per ~8k rows: a row group per part would make the footer
                 # (and the writer's memory) grow with the number of chunks.
-                merged = pa.concat_tables(buffered)
+                merged = pa.concat_tables(buffered).replace_schema_metadata(metadata)
                 buffered = []
                 if writer is None:
                     writer = pq.ParquetWriter(temp, merged.schema)
@@ -238,11 +383,19 @@ def _merge(
         temp.unlink(missing_ok=True)
 
 
-def _run_blocks(parts: Sequence[Path]) -> list[tuple[int, int, int, int, int]]:
+def _run_blocks(
+    parts: Sequence[Path], schema: pa.Schema | None
+) -> list[tuple[int, int, int, int, int]]:
     """(first run, last run, part index, offset, rows) of each block of consecutive runs, in
-    run order."""
+    run order. Every part must have the columns `schema` (if given) or those of the first."""
     blocks = []
+    first: pa.Schema | None = schema
     for index, part in enumerate(parts):
+        found = read_schema(part)
+        if first is None:
+            first = found
+        elif not _same_columns(found, first):
+            raise InputError([_changed(part)])
         runs = read_part(part, columns=["run"])["run"].to_numpy()
         steps = np.diff(runs)
         breaks = np.flatnonzero((steps < 0) | (steps > 1)) + 1
@@ -256,7 +409,7 @@ def _run_blocks(parts: Sequence[Path]) -> list[tuple[int, int, int, int, int]]:
 
 
 def _check_cover(
-    blocks: Sequence[tuple[int, int, int, int, int]], parts: Sequence[Path], runs: int | None
+    blocks: Sequence[tuple[int, int, int, int, int]], parts: Sequence[Path], runs: int
 ) -> None:
     """Every run from 0 (to `runs`) in exactly one block, or an error naming the parts.
 
@@ -279,7 +432,7 @@ def _check_cover(
                 f"{again}"
             )
         expected, previous = last + 1, index
-    if runs is not None and blocks and expected != runs:
+    if blocks and expected != runs:
         raise WargameError(
             f"the parts of this batch hold runs 0-{expected - 1} of {runs} "
             f"(the last in {parts[blocks[-1][2]]}): a part was changed outside the batch; "

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from wargame.cli.consoles import FileArg, err
+from wargame.cli.stopping import stoppable
 from wargame.engine.snapshot import MAX_SEED
 
 
@@ -56,59 +57,62 @@ def batch(
     from wargame.batch import runner as batches
     from wargame.stats.comparison import table_rows
 
-    names = [v.strip() for v in variants.split(",") if v.strip()]
-    bar = Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} games"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-    )
-    task = bar.add_task("batch", total=None)
-
-    def show(progress: batches.Progress) -> None:
-        # the bar appears once the arguments have been checked and the work begins
-        if not bar.live.is_started:
-            bar.start()
-        bar.update(task, completed=progress.done, total=progress.total)
-
-    try:
-        result = batches.run(
-            file,
-            variants=names,
-            runs=runs,
-            seed=seed,
-            baseline=baseline,
-            out=out,
-            workers=workers,
-            scheduler=scheduler,
-            resume=resume,
-            force=force,
-            overrides=set_ or (),
-            sample=sample,
-            chunk_size=chunk_size,
-            trajectories=trajectories,
-            from_state=from_state,
-            on_progress=show,
+    with stoppable(out, "batch"):  # Ctrl-C and SIGTERM: exit 130 or 143, work kept
+        names = [v.strip() for v in variants.split(",") if v.strip()]
+        bar = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} games"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=False,
         )
-    finally:
-        if bar.live.is_started:
-            bar.stop()
-    summary = result.summary()
-    header, rows = table_rows(summary)
-    table = Table(title=f"{runs} runs per variant; {summary['pairs']} complete pairs")
-    for name in header:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    out_console = Console(highlight=False, width=max(120, 30 * len(header)))
-    out_console.print(table)
-    out_console.print(f"results: {out / batches.RUNS}", markup=False)
-    if result.failed:
-        err.print(f"{len(result.failed)} game(s) failed; their pairs were dropped:", markup=False)
-        for line in batches.iter_failed(result):
-            err.print(f"  {line}", markup=False)
-        raise typer.Exit(1)
+        task = bar.add_task("batch", total=None)
+
+        def show(progress: batches.Progress) -> None:
+            # the bar appears once the arguments have been checked and the work begins
+            if not bar.live.is_started:
+                bar.start()
+            bar.update(task, completed=progress.done, total=progress.total)
+
+        try:
+            result = batches.run(
+                file,
+                variants=names,
+                runs=runs,
+                seed=seed,
+                baseline=baseline,
+                out=out,
+                workers=workers,
+                scheduler=scheduler,
+                resume=resume,
+                force=force,
+                overrides=set_ or (),
+                sample=sample,
+                chunk_size=chunk_size,
+                trajectories=trajectories,
+                from_state=from_state,
+                on_progress=show,
+            )
+        finally:
+            if bar.live.is_started:
+                bar.stop()
+        summary = result.summary()
+        header, rows = table_rows(summary)
+        table = Table(title=f"{runs} runs per variant; {summary['pairs']} complete pairs")
+        for name in header:
+            table.add_column(name, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        out_console = Console(highlight=False, width=max(120, 30 * len(header)))
+        out_console.print(table)
+        out_console.print(f"results: {out / batches.RUNS}", markup=False)
+        if result.failed:
+            err.print(
+                f"{len(result.failed)} game(s) failed; their pairs were dropped:", markup=False
+            )
+            for line in batches.iter_failed(result):
+                err.print(f"  {line}", markup=False)
+            raise typer.Exit(1)

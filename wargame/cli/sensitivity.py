@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from wargame.cli.consoles import FileArg
+from wargame.cli.stopping import stoppable
 from wargame.engine.snapshot import MAX_SEED
 from wargame.files.atomic import write_json
 
@@ -40,20 +41,21 @@ def sensitivity(
     from wargame.batch import sensitivity as analysis
     from wargame.stats.sensitivity import plot
 
-    indices = analysis.sobol(
-        file,
-        outcome=outcome,
-        out=out,
-        variant=variant,
-        include=include or ["*"],
-        base_samples=base_samples,
-        replicates=replicates,
-        seed=seed,
-        workers=workers,
-        scheduler=scheduler,
-        resume=resume,
-        force=force,
-    )
+    with stoppable(out, "analysis"):
+        indices = analysis.sobol(
+            file,
+            outcome=outcome,
+            out=out,
+            variant=variant,
+            include=include or ["*"],
+            base_samples=base_samples,
+            replicates=replicates,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            force=force,
+        )
     table = Table(title=f"Sobol indices of {outcome} (95% intervals)")
     for name in ("uncertain number", "first order", "total"):
         table.add_column(name)
