@@ -437,3 +437,122 @@ def test_an_error_naming_a_file_with_accents_prints_in_ascii(tmp_path):
     assert ended.returncode == 2
     assert b"Traceback" not in ended.stderr
     assert "crise-coreenne.yaml" in ended.stderr.decode("ascii")
+
+
+# -- --from-state with --seed: play on with that seed --------------------------------------
+@slow
+def test_from_state_with_another_seed_plays_on_with_it(wargame, saved, tmp_path):
+    from wargame.engine.model import WargameModel
+    from wargame.scenario.loading import load_scenario
+
+    same = wargame("run", TUTORIAL, "--from-state", saved, "--seed", "3", "--json", "same.json")
+    plain = wargame("run", TUTORIAL, "--from-state", saved, "--json", "plain.json")
+    other = wargame("run", TUTORIAL, "--from-state", saved, "--seed", "4", "--json", "other.json")
+    assert same.returncode == plain.returncode == other.returncode == 0
+    assert "[base, seed 4]" in other.stdout and "[base, seed 3]" in plain.stdout
+
+    assert (tmp_path / "same.json").read_bytes() == (tmp_path / "plain.json").read_bytes()
+    reseeded = json.loads((tmp_path / "other.json").read_text())
+    data = json.loads(saved.read_text())
+    model = WargameModel.restore(load_scenario(TUTORIAL), data, turns=6).reseed(4).run()
+    assert reseeded["records"] == [r.to_json() for r in model.records]
+    assert reseeded["records"][:2] == data["records"]  # the saved turns as they were played
+    assert reseeded["records"] != json.loads((tmp_path / "plain.json").read_text())["records"]
+    assert reseeded["summary"]["seed"] == 4
+
+
+# -- seeds and turns at their limits: what is accepted is saved and read back ---------------
+MAX_SEED = 2**64 - 1
+
+
+@slow
+def test_the_largest_seed_is_played_saved_and_read_back(wargame, tmp_path):
+    first = wargame("run", TUTORIAL, "--seed", str(MAX_SEED), "--turns", "2", "--summary",
+                    "--save-state", "s.json")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert json.loads((tmp_path / "s.json").read_text())["seed"] == MAX_SEED
+    again = wargame("run", TUTORIAL, "--from-state", "s.json", "--summary")
+    assert again.returncode == 0, again.stderr
+    assert f"seed {MAX_SEED}]" in again.stdout and "turns played: 6" in again.stdout
+    reseeded = wargame("run", TUTORIAL, "--from-state", "s.json", "--seed", "0", "--summary")
+    assert reseeded.returncode == 0 and "seed 0]" in reseeded.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "batch", "sensitivity"])
+@pytest.mark.parametrize("seed", [str(MAX_SEED + 1), "-1", "9" * 5000])
+def test_a_seed_past_the_limits_is_refused_before_any_work(wargame, tmp_path, command, seed):
+    where = ("--summary",) if command == "run" else ("--out", "o")
+    result = wargame(command, TUTORIAL, "--seed", seed, *where)
+    assert result.returncode == 2
+    assert "Invalid value for '--seed'" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@slow
+def test_a_state_with_a_seed_past_the_limit_is_refused(wargame, saved):
+    data = json.loads(saved.read_text())
+    for seed, code in ((MAX_SEED, 0), (MAX_SEED + 1, 2)):
+        data["seed"] = seed
+        saved.write_text(json.dumps(data))
+        result = wargame("run", TUTORIAL, "--from-state", saved.name, "--summary")
+        assert result.returncode == code, result.stderr
+    assert "s.json: seed: Input should be less than or equal to 18446744073709551615" in (
+        result.stderr
+    )
+
+
+@slow
+def test_a_batch_with_the_largest_seed_resumes_from_its_own_manifest(wargame, tmp_path):
+    args = ("batch", TUTORIAL, "--runs", "2", "--seed", str(MAX_SEED), "--out", "b")
+    assert wargame(*args).returncode == 0
+    resumed = wargame(*args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+
+
+def test_turns_past_the_limit_are_refused_before_playing(wargame, tmp_path):
+    result = wargame("run", TUTORIAL, "--turns", "100001", "--summary")
+    assert result.returncode == 2
+    assert "Invalid value for '--turns'" in result.stderr and "100000" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("turns", "code"), [("12", 0), ("13", 2), ("95760", 2), ("100000", 2)], ids=str
+)
+def test_turns_that_would_begin_after_the_year_9999(wargame, tmp_path, turns, code):
+    path = write_tiny(tmp_path, scenario={"start_date": "9999-01-01", "turns": 4})
+    result = wargame("run", path.name, "--turns", turns, "--summary")
+    assert result.returncode == code, result.stderr
+    if code:
+        assert f"--turns {turns}: turn {turns} would begin after the year 9999" in result.stderr
+        assert "at most --turns 12" in result.stderr and "Final" not in result.stdout
+    else:
+        assert "turns played: 12" in result.stdout
+
+
+def test_turns_that_would_begin_after_the_year_9999_on_the_tutorial(wargame):
+    result = wargame("run", TUTORIAL, "--turns", "95761", "--summary")
+    assert result.returncode == 2
+    assert "(the scenario starts 2020-01-01, a turn is 1 month); at most --turns 95760" in (
+        result.stderr
+    )
+
+
+# -- --summary keeps no turn records unless an output needs them ---------------------------
+@slow
+@pytest.mark.parametrize(
+    ("scenario", "variant", "seed"),
+    [(TUTORIAL, "weak", "1"), (TUTORIAL, "strong", "2"), (KOREA, "weak_response", "3")],
+)
+def test_summary_without_records_prints_what_it_prints_with_them(
+    wargame, tmp_path, scenario, variant, seed
+):
+    """--summary alone plays with record=False; with --json the game keeps its records; both
+    print the same summary, and --json's summary is the one printed."""
+    args = ("run", scenario, "--variant", variant, "--seed", seed, "--summary")
+    quick = wargame(*args)
+    kept = wargame(*args, "--json", "j.json")
+    assert quick.returncode == kept.returncode == 0
+    assert quick.stdout == kept.stdout
+    written = json.loads((tmp_path / "j.json").read_text())
+    assert len(written["records"]) == written["summary"]["turns_played"]
+    assert f"turns played: {written['summary']['turns_played']}" in quick.stdout

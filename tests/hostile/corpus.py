@@ -579,6 +579,81 @@ MANIFEST_CASES: list[Case] = [
 ]
 
 
+# --- outputs (`run --json`, `run --save-state`, and `batch --out` where it names a file): what
+# is already at the path named. Outputs are written to a temp file renamed over the target.
+@dataclass(frozen=True)
+class Occupant:
+    """What is at an output's path before the command: `make(folder, name)` puts it there.
+
+    `says` is what a refusal must say, or () if a write there goes through: to a new file, or
+    over an existing regular one (`exists`) only with --force.
+    """
+
+    id: str
+    make: Callable[[Path, str], None]
+    says: tuple[str, ...] = ()
+    exists: bool = False
+
+
+def _regular(folder: Path, name: str) -> None:
+    (folder / name).write_text("old")
+    (folder / name).chmod(0o640)
+
+
+def _linked(to: Callable[[Path, str], None] | str) -> Callable[[Path, str], None]:
+    """A symbolic link at name to another thing made beside it (or to a fixed path)."""
+
+    def make(folder: Path, name: str) -> None:
+        if isinstance(to, str):
+            (folder / name).symlink_to(to)
+            return
+        to(folder, f"real-{name}")
+        (folder / name).symlink_to(f"real-{name}")
+
+    return make
+
+
+def _loop(folder: Path, name: str) -> None:
+    (folder / f"loop-{name}").symlink_to(name)
+    (folder / name).symlink_to(f"loop-{name}")
+
+
+def _socket(folder: Path, name: str) -> None:
+    import socket
+
+    here = os.getcwd()
+    os.chdir(folder)  # a socket's path is limited to 108 bytes: bind a short relative one
+    try:
+        with socket.socket(socket.AF_UNIX) as listener:
+            listener.bind(name)
+    finally:
+        os.chdir(here)
+
+
+OCCUPANTS: list[Occupant] = [
+    Occupant("nothing", lambda folder, name: None),
+    Occupant("a regular file", _regular, exists=True),
+    Occupant("a symlink to a regular file", _linked(_regular), exists=True),
+    Occupant("a directory", lambda folder, name: (folder / name).mkdir(), ("is a directory",)),
+    Occupant(
+        "a symlink to a directory",
+        _linked(lambda folder, name: (folder / name).mkdir()),
+        ("a symbolic link to", "is a directory"),
+    ),
+    Occupant("a dangling symlink", _linked("gone/nothing.json"), ("which does not exist",)),
+    Occupant("a symlink loop", _loop, ("cannot be followed",)),
+    Occupant("a FIFO", lambda folder, name: os.mkfifo(folder / name), ("is a FIFO",)),
+    Occupant(
+        "a symlink to a FIFO",
+        _linked(lambda folder, name: os.mkfifo(folder / name)),
+        ("a symbolic link to", "is a FIFO"),
+    ),
+    Occupant("a socket", _socket, ("is a socket",)),
+    Occupant("a symlink to /dev/null", _linked("/dev/null"), ("is a character device",)),
+]
+"""Never a real device itself: run as root, a test that went wrong would replace it."""
+
+
 def main() -> None:
     """Play every case under the limits of harness.py; print how each ended, as a table."""
     import tempfile
@@ -599,11 +674,30 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 case.make(Path(folder))
                 ended = run_limited(*args, cwd=Path(folder))
-            lines = [line.strip() for line in ended.stderr.strip().splitlines()]
-            first = lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0]
             codes[ended.code] = codes.get(ended.code, 0) + 1
-            print(f"| {surface} | {case.id} | {ended.code} | {first[:150].replace('|', '/')} |")
+            print(f"| {surface} | {case.id} | {ended.code} | {_first(ended.stderr)} |")
         print(f"| {surface} | **{len(cases)} cases** | {codes} | |", file=sys.stderr)
+    outputs = [
+        (option, ("run", str(TUTORIAL), "--summary", option, name))
+        for option, name in (("--json", "records.json"), ("--save-state", "state.json"))
+    ]
+    outputs.append(("batch --out", ("batch", str(TUTORIAL), "--runs", "2", "--out", "b")))
+    for option, args in outputs:
+        for occupant in OCCUPANTS:
+            if option == "batch --out" and ("directory" in occupant.id or occupant.id == "nothing"):
+                continue  # a batch folder: the batch's own tests
+            for force in ((), ("--force",)):
+                with tempfile.TemporaryDirectory() as folder:
+                    occupant.make(Path(folder), args[-1])
+                    ended = run_limited(*args, *force, cwd=Path(folder))
+                case = f"{occupant.id}{' --force' if force else ''}"
+                print(f"| output {option} | {case} | {ended.code} | {_first(ended.stderr)} |")
+
+
+def _first(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.strip().splitlines()] or [""]
+    first = lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0]
+    return first[:150].replace("|", "/")
 
 
 if __name__ == "__main__":
