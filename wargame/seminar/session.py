@@ -381,19 +381,21 @@ class Session:
             self.autosave(self)
 
 
+_REQUIRED = {f.name for f in dataclasses.fields(JournalEntry) if f.default is dataclasses.MISSING}
+
+
+def entry_to_json(entry: JournalEntry) -> dict[str, Any]:
+    """Plain JSON of a journal entry (optional fields left empty are dropped)."""
+    return {
+        k: v
+        for k, v in dataclasses.asdict(entry).items()
+        if k in _REQUIRED or (v is not None and v != "")
+    }
+
+
 def journal_to_json(journal: Sequence[JournalEntry]) -> list[dict[str, Any]]:
     """Plain JSON of journal entries (optional fields left empty are dropped)."""
-    required = {
-        f.name for f in dataclasses.fields(JournalEntry) if f.default is dataclasses.MISSING
-    }
-    return [
-        {
-            k: v
-            for k, v in dataclasses.asdict(entry).items()
-            if k in required or (v is not None and v != "")
-        }
-        for entry in journal
-    ]
+    return [entry_to_json(entry) for entry in journal]
 
 
 def _given(value: str | None) -> str:

@@ -21,15 +21,16 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wargame.engine.records import TurnRecord, turn_records_to_json
+from wargame.engine.snapshot import MAX_SEED, MAX_TURN
 from wargame.errors import InputError, Problem, RunError, WargameError
-from wargame.files.atomic import read_json, write_json
+from wargame.files.atomic import containers_in, json_size_problem, read_json, write_text
 from wargame.scenario.loading import Scenario, load_scenario, load_scenario_text
 from wargame.scenario.problems import schema_problems
 from wargame.scenario.yamlsafe import Located
-from wargame.seminar.session import JournalEntry, LogEntry, Session, journal_to_json
+from wargame.seminar.session import JournalEntry, LogEntry, Session, entry_to_json
 
 SESSION_FORMAT = "wargame-session/1"
-WHAT = "session file"
+WHAT = "session"
 
 
 class _Strict(BaseModel):
@@ -47,49 +48,132 @@ class ScenarioCopy(_Strict):
     text: str = Field(max_length=2 * 1024 * 1024)
 
 
+MAX_JOURNAL = 20_000
+"""Journal entries a session file may hold: a 12-turn seminar gives about 200, a 100-turn one
+with many interventions under 2,000. Resuming replays every entry against the scenario, so
+the bound keeps a hostile file's replay within seconds."""
+
+
+class MovesProgress(_Strict):
+    """How far a game played from a moves file (`wargame play --moves`) had read it."""
+
+    path: str
+    sha256: str
+    next: Annotated[int, Field(ge=0, le=MAX_JOURNAL)]
+    """The index of the first entry not yet played when the file was written."""
+
+
 class SessionData(_Strict):
     """The schema of a session file."""
 
     format: Literal["wargame-session/1"]
     scenario: ScenarioCopy
-    seed: Annotated[int, Field(ge=0, lt=2**63)]
-    turns: Annotated[int, Field(ge=1, le=100_000)] | None
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
+    turns: Annotated[int, Field(ge=1, le=MAX_TURN)] | None
     controllers: dict[str, str]
-    journal: list[JournalEntry]
-    log: list[LogEntry]
-    records: list[TurnRecord]
     saved_at: str
+    moves: MovesProgress | None = None
+    journal: Annotated[list[JournalEntry], Field(max_length=MAX_JOURNAL)]
+    log: Annotated[list[LogEntry], Field(max_length=2 * MAX_JOURNAL)]
+    records: list[TurnRecord]
 
 
-def session_to_json(session: Session, scenario_path: str | Path, text: str) -> dict[str, Any]:
+def session_to_json(
+    session: Session, scenario_path: str | Path, text: str, moves: MovesProgress | None = None
+) -> dict[str, Any]:
     """The session as plain JSON, with the scenario's text kept beside it."""
-    scenario = session.scenario
-    return {
-        "format": SESSION_FORMAT,
-        "scenario": {
-            "path": str(scenario_path),
-            "id": scenario.id,
-            "variant": scenario.variant,
-            "sha256": scenario.content_hash,
-            "text": text,
-        },
-        "seed": session.seed,
-        "turns": session.turns,
-        "controllers": dict(session.controllers),
-        "journal": journal_to_json(session.journal),
-        "log": [dataclasses.asdict(entry) for entry in session.log],
-        "records": turn_records_to_json(session.model.records),
-        "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
+    data: dict[str, Any] = json.loads(SessionWriter(Path("session.json"), scenario_path, text).text(session))
+    data["moves"] = None if moves is None else moves.model_dump()
+    return data
 
 
-def saver(path: Path, scenario_path: str | Path, text: str) -> Callable[[Session], None]:
-    """A function that writes the session atomically to `path` (what Session.autosave calls)."""
+class SessionWriter:
+    """Writes a session file atomically: what `Session.autosave` calls at every checkpoint.
 
-    def save(session: Session) -> None:
-        write_json(path, session_to_json(session, scenario_path, text))
+    The file grows with the game and most of it never changes once written: every journal
+    and log entry, every finished turn's record (none is changed once made). Each is encoded
+    once and its text kept, keyed by the object, so a write encodes only what is new.
+    `progress` (optional) tells how far a moves file had been read.
+    """
 
-    return save
+    def __init__(
+        self,
+        path: Path,
+        scenario_path: str | Path,
+        scenario_text: str,
+        progress: Callable[[], MovesProgress | None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.scenario_path = str(scenario_path)
+        self.scenario_text = scenario_text
+        self.progress = progress
+        self._encoded: dict[int, tuple[object, str]] = {}
+
+    def __call__(self, session: Session) -> None:
+        write_text(self.path, self.text(session))
+
+    def text(self, session: Session) -> str:
+        """The file's JSON text: indented, one journal or log entry a line."""
+        scenario = session.scenario
+        moves = self.progress() if self.progress is not None else None
+        head = {
+            "format": SESSION_FORMAT,
+            "scenario": {
+                "path": self.scenario_path,
+                "id": scenario.id,
+                "variant": scenario.variant,
+                "sha256": scenario.content_hash,
+                "text": self.scenario_text,
+            },
+            "seed": session.seed,
+            "turns": session.turns,
+            "controllers": dict(session.controllers),
+            "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "moves": None if moves is None else moves.model_dump(),
+        }
+        kept: dict[int, tuple[object, str]] = {}
+
+        def encoded(item: Any, make: Callable[[Any], Any], indent: int | None = None) -> str:
+            hit = self._encoded.get(id(item))
+            if hit is None or hit[0] is not item:
+                text = json.dumps(make(item), indent=indent, allow_nan=False)
+                # JSON strings hold no raw line breaks: these are layout only
+                hit = (item, text.replace("\n", "\n  ") if indent else text)
+            kept[id(item)] = hit
+            return hit[1]
+
+        journal = [encoded(e, entry_to_json) for e in session.journal]
+        log = [encoded(e, dataclasses.asdict) for e in session.log]
+        records = [encoded(r, TurnRecord.to_json, indent=1) for r in session.model.records]
+        self._encoded = kept
+        text = (
+            json.dumps(head, indent=1, allow_nan=False)[:-2]
+            + f",\n{_array('journal', journal)},\n{_array('log', log)},\n"
+            + f"{_array('records', records)}\n}}\n"
+        )
+        problem = json_size_problem(len(text), containers_in(text), WHAT)
+        if problem:
+            raise RunError(
+                f"cannot save {self.path}: {problem}. The game so far is in the file as last "
+                "saved; play shorter games, or fewer turns per session"
+            )
+        return text
+
+
+def _array(name: str, items: list[str]) -> str:
+    if not items:
+        return f' "{name}": []'
+    return f' "{name}": [\n  ' + ",\n  ".join(items) + "\n ]"
+
+
+def saver(
+    path: Path,
+    scenario_path: str | Path,
+    text: str,
+    progress: Callable[[], MovesProgress | None] | None = None,
+) -> SessionWriter:
+    """A writer of the session to `path` (what Session.autosave calls)."""
+    return SessionWriter(path, scenario_path, text, progress)
 
 
 def read_session(path: Path) -> SessionData:
@@ -159,7 +243,23 @@ def _scenario(path: Path, copy: ScenarioCopy, from_session: bool) -> Scenario:
         return load_scenario_text(
             copy.text, file=f"{path} (scenario saved with it)", variant=copy.variant
         )
-    scenario = load_scenario(copy.path, variant=copy.variant)
+    try:
+        scenario = load_scenario(copy.path, variant=copy.variant)
+    except InputError as error:
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"the scenario this game was played on cannot be loaded now: "
+                    f"{error.problems[0]}",
+                    "restore that file (or run from the folder the game was started in), "
+                    "or pass --scenario-from-session to go on with the copy saved in the "
+                    "session",
+                )
+            ]
+        ) from None
     if scenario.content_hash != copy.sha256:
         current = Path(copy.path).read_text(encoding="utf-8", errors="replace")
         raise InputError(
