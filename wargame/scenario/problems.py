@@ -175,11 +175,20 @@ def _fields_at(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
         tp = inner
     names: list[str] = []
     for member in _members(tp):
-        if isinstance(member, type) and issubclass(member, BaseModel):
-            names += [info.alias or name for name, info in member.model_fields.items()]
+        fields = _model_fields(member)
+        if fields:
+            names += [info.alias or name for name, info in fields.items()]
         elif dataclasses.is_dataclass(member):
             names += [f.name for f in dataclasses.fields(member)]
     return names
+
+
+def _model_fields(member: Any) -> dict[str, Any]:
+    """A pydantic model's fields by name; {} for anything else."""
+    if isinstance(member, type) and issubclass(member, BaseModel):
+        model: type[BaseModel] = member
+        return dict(model.model_fields)
+    return {}
 
 
 def _members(tp: Any) -> list[Any]:
@@ -193,10 +202,9 @@ def _members(tp: Any) -> list[Any]:
 
 def _descend(tp: Any, part: Any) -> Any:
     for member in _members(tp):
-        if isinstance(member, type) and issubclass(member, BaseModel):
-            for name, info in member.model_fields.items():
-                if part in (name, info.alias):
-                    return info.annotation
+        for name, info in _model_fields(member).items():
+            if part in (name, info.alias):
+                return info.annotation
         if isinstance(member, type) and dataclasses.is_dataclass(member):
             hints = typing.get_type_hints(member)
             if part in hints:
