@@ -82,7 +82,9 @@ def session_to_json(
     session: Session, scenario_path: str | Path, text: str, moves: MovesProgress | None = None
 ) -> dict[str, Any]:
     """The session as plain JSON, with the scenario's text kept beside it."""
-    data: dict[str, Any] = json.loads(SessionWriter(Path("session.json"), scenario_path, text).text(session))
+    data: dict[str, Any] = json.loads(
+        SessionWriter(Path("session.json"), scenario_path, text).text(session)
+    )
     data["moves"] = None if moves is None else moves.model_dump()
     return data
 
