@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from wargame.cli import batch, run, schema, sensitivity, validate
+from wargame.cli import batch, play, replay, run, schema, sensitivity, validate
 from wargame.cli.consoles import err, plain_text_streams
 from wargame.errors import WargameError
 
@@ -26,6 +26,8 @@ app.command()(run.run)
 app.command()(batch.batch)
 app.command()(sensitivity.sensitivity)
 app.command()(schema.schema)
+app.command()(play.play)
+app.command()(replay.replay)
 
 
 def main() -> None:
