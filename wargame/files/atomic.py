@@ -172,8 +172,12 @@ def check_outputs(outputs: Sequence[tuple[str, Path | None]], *, force: bool) ->
             continue
         target = output_target(path, option)
         if target.exists and not force:
-            via = "" if target.real == target.path else f" (as {target.real}, linked from it)"
-            raise WargameError(f"{path} exists{via}; pass --force to overwrite it")
+            if target.real == target.path:
+                raise WargameError(f"{path} exists; pass --force to overwrite it")
+            raise WargameError(
+                f"{path} exists (a symbolic link to {os.readlink(path)}); pass --force to "
+                "overwrite the file it points to"
+            )
         _probe(target)
         targets.append((option, target))
     seen: dict[object, tuple[str, Path]] = {}
