@@ -8,6 +8,7 @@ the key words, and never a Python traceback.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -556,3 +557,25 @@ def test_summary_without_records_prints_what_it_prints_with_them(
     written = json.loads((tmp_path / "j.json").read_text())
     assert len(written["records"]) == written["summary"]["turns_played"]
     assert f"turns played: {written['summary']['turns_played']}" in quick.stdout
+
+
+# -- a reader that stops reading -----------------------------------------------------------
+@slow
+@pytest.mark.parametrize("mode", [(), ("--summary",)], ids=["printed", "summary"])
+def test_outputs_are_written_when_stdout_is_closed(tmp_path, mode):
+    """`wargame run ... --json r.json | head -1`: the printing stops, the files do not."""
+    read, write = os.pipe()
+    os.close(read)  # every write to stdout fails with a broken pipe
+    try:
+        ended = subprocess.run(
+            [sys.executable, "-m", "wargame", "run", TUTORIAL, "--seed", "3", *mode,
+             "--json", "r.json", "--save-state", "s.json"],
+            cwd=tmp_path, env=CLI_ENV, stdout=write, stderr=subprocess.PIPE, text=True,
+            check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert ended.returncode == 0, ended.stderr
+    assert "Traceback" not in ended.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["turns_played"] == 6
+    assert json.loads((tmp_path / "s.json").read_text())["state"]["turn"] == 6

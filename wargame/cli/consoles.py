@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -11,8 +12,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+
+class _Results(Console):
+    """stdout: a reader that stops reading (`wargame run ... --json r.json | head`) ends the
+    printing, not the command, so the files it was asked to write are still written."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere, quietly
+
+
 # emoji=False: ':name:' in labels, paths or the JSON schema must print as written.
-out = Console(highlight=False, soft_wrap=True, emoji=False)
+out = _Results(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 FileArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
