@@ -342,7 +342,7 @@ def read_json(path: Path, *, what: str) -> Any:
     except OSError as error:
         fail(f"cannot read it: {error.strerror}")
 
-    containers = text.count("{") + text.count("[")  # brackets in strings count too: a bound
+    containers = containers_in(text)  # brackets in strings count too: a bound
     if containers > MAX_JSON_CONTAINERS:
         fail(
             f"holds more than {MAX_JSON_CONTAINERS:,} lists and mappings ({containers:,})",
