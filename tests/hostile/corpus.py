@@ -666,6 +666,8 @@ def main() -> None:
         ("scenario file (validate)", SCENARIO_CASES, ("validate", NAME)),
         ("saved state (run --from-state)", STATE_CASES, state),
         ("batch manifest (batch --resume)", MANIFEST_CASES, resume),
+        ("session file (play --resume)", SESSION_CASES, ("play", "--resume", SESSION)),
+        ("session file (replay)", SESSION_CASES, ("replay", SESSION)),
     ]
     print("| surface | case | exit | message (first problem) |\n| --- | --- | --- | --- |")
     for surface, cases, args in surfaces:
@@ -698,6 +700,204 @@ def _first(stderr: str) -> str:
     lines = [line.strip() for line in stderr.strip().splitlines()] or [""]
     first = lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0]
     return first[:150].replace("|", "/")
+
+
+# --- session files (`play --resume`, `replay`): a real seminar of the tutorial, then damaged
+SESSION = "session.json"
+
+
+@functools.cache
+def saved_session() -> str:
+    """A real session file: the tutorial with Blue played by a person, two turns, a forced
+    die, as `wargame play --session` writes it (the scenario named by its absolute path)."""
+    from wargame.scenario.loading import load_scenario
+    from wargame.seminar.session import Session
+    from wargame.seminar.sessionfile import SessionWriter
+
+    session = Session.start(load_scenario(TUTORIAL), seed=1, controllers={"Blue": "human"})
+    session.force("t1:Red:red_test#1", "failure", "the room wants a dud")
+    for moves in (["blue_statement"], ["blue_covert_sabotage"]):
+        session.begin_turn()
+        session.advance()
+        session.advance()
+        session.advance()
+        session.decide({"Blue": moves})
+        session.advance()
+        session.advance()
+        session.end_turn()
+    return SessionWriter(Path(SESSION), TUTORIAL, TUTORIAL.read_text()).text(session)
+
+
+def session_bytes(content: str | bytes) -> Callable[[Path], Path]:
+    return text(content, SESSION)
+
+
+def session_edited(edit: Callable[[dict[str, Any]], None]) -> Callable[[Path], Path]:
+    """The real session after an in-place edit of its data."""
+
+    def make(folder: Path) -> Path:
+        data = json.loads(saved_session())
+        edit(data)
+        return session_bytes(json.dumps(data, indent=1))(folder)
+
+    return make
+
+
+def session_text(old: str, new: str) -> Callable[[Path], Path]:
+    """The real session's JSON text with one piece replaced (for what json.dumps cannot write)."""
+
+    def make(folder: Path) -> Path:
+        source = saved_session()
+        assert old in source, old
+        return session_bytes(source.replace(old, new, 1))(folder)
+
+    return make
+
+
+def session_special(kind: str) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = special(kind)(folder)
+        if path.exists() or path.is_symlink():
+            path.rename(folder / SESSION)
+        return folder / SESSION
+
+    return make
+
+
+def _journal(index: int, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        data["journal"][index].update(fields)
+
+    return edit
+
+
+def _scenario_elsewhere(where: str) -> Callable[[Path], Path]:
+    """The session naming a scenario path that is not a usable scenario file."""
+
+    def make(folder: Path) -> Path:
+        if where == "directory":
+            (folder / "scenario.yaml").mkdir()
+        data = json.loads(saved_session())
+        data["scenario"]["path"] = str(folder / "scenario.yaml")
+        return session_bytes(json.dumps(data))(folder)
+
+    return make
+
+
+def _changed_scenario(folder: Path) -> Path:
+    """The scenario at the session's path has changed since (one number)."""
+    changed = folder / "tutorial.yaml"
+    source = TUTORIAL.read_text()
+    assert "turns: 6" in source
+    changed.write_text(source.replace("turns: 6", "turns: 7", 1))
+    data = json.loads(saved_session())
+    data["scenario"]["path"] = str(changed)
+    return session_bytes(json.dumps(data))(folder)
+
+
+def _move(data: dict[str, Any], moves: list[str], actor: str = "Blue") -> None:
+    """The first human move of the journal changed."""
+    entry = next(e for e in data["journal"] if e["kind"] == "decide" and e.get("moves"))
+    entry["moves"] = {actor: moves}
+
+
+def _misspell_moves(data: dict[str, Any]) -> None:
+    entry = next(e for e in data["journal"] if e["kind"] == "decide" and e.get("moves"))
+    entry["movs"] = entry.pop("moves")
+
+
+def _record_field(data: dict[str, Any]) -> None:
+    data["records"][0]["trun"] = data["records"][0].pop("turn")
+
+
+SESSION_CASES: list[Case] = [
+    Case("missing path", session_special("missing"), ("no such session file",)),
+    Case("directory", session_special("directory"), ("not a file",)),
+    Case("fifo", session_special("fifo"), ("not a file",)),
+    Case("device", session_special("device"), ("not a file",)),
+    Case("empty file", session_bytes(""), ("not valid JSON",), located=True),
+    Case("non-UTF-8 bytes", session_bytes(b'{"seed": "caf\xe9"}'), ("not UTF-8",)),
+    Case("binary (NUL bytes)", session_bytes(b"\x00" * 4096), ("not valid JSON",), located=True),
+    Case("truncated JSON", lambda f: session_bytes(saved_session()[:3000])(f), ("not valid JSON",)),
+    Case("a scenario file instead", lambda f: session_bytes(TUTORIAL.read_bytes())(f), ("JSON",)),
+    Case("a saved state instead", lambda f: session_bytes(saved_state())(f), ("not a session",)),
+    Case("deep nesting", session_bytes("[" * 100_000 + "]" * 100_000), ("not a usable",)),
+    Case("over the size limit", session_bytes(" " * (9 * MiB) + "{}"), ("8 MiB",)),
+    Case("too many containers", session_bytes("[" + "[]," * 300_000 + "[]]"), ("200,000",)),
+    Case("top level is a list", session_bytes("[1, 2]"), ("not a session file",)),
+    Case("top level is null", session_bytes("null"), ("not a session file",)),
+    Case("another format", session_bytes('{"format": "wargame-session/9"}'), ("expected format",)),
+    Case("NaN", session_text('"seed": 1', '"seed": NaN'), ("not finite",)),
+    Case(
+        "duplicate key", session_text('"seed": ', '"seed": 5, "seed": '), ("'seed' appears twice",)
+    ),
+    Case(
+        "misspelled field", session_edited(_renamed(("seed",), "seeed")), ("Did you mean 'seed'",)
+    ),
+    Case("a field missing", session_edited(_drop(("journal",))), ("missing required field",)),
+    Case("wrong type", session_edited(_set(("turns",), "soon")), ("turns",)),
+    Case("negative seed", session_edited(_set(("seed",), -1)), ("seed",)),
+    Case("seed over 64 bits", session_edited(_set(("seed",), 2**64)), ("seed",)),
+    Case(
+        "misspelled journal field",
+        session_edited(_misspell_moves),
+        ("Did you mean 'moves'",),
+    ),
+    Case("unknown journal kind", session_edited(_journal(0, kind="explode")), ("kind",)),
+    Case(
+        "a move the team cannot take",
+        session_edited(lambda d: _move(d, ["blue_statement", "blue_nuke"])),
+        ("journal entry", "blue_nuke", "does not fit"),
+    ),
+    Case(
+        "moves for a team no person plays",
+        session_edited(lambda d: _move(d, ["blue_statement"], actor="Red")),
+        ("journal entry", "'Red' is not a human team"),
+    ),
+    Case(
+        "a forced key that names nothing",
+        session_edited(_journal(0, key="t1:Red:launch_all#1")),
+        ("journal entry 1", "launch_all"),
+    ),
+    Case(
+        "entries out of order",
+        session_edited(lambda d: d["journal"].insert(0, dict(d["journal"][2]))),
+        ("journal entry 1", "does not fit"),
+    ),
+    Case(
+        "a journal of 20,001 entries",
+        session_edited(lambda d: d.update(journal=[d["journal"][1]] * 20_001)),
+        ("journal", "20000"),
+    ),
+    Case(
+        "an unknown team",
+        session_edited(_set(("controllers",), {"Purple": "human"})),
+        ("unknown actor 'Purple'",),
+    ),
+    Case(
+        "an unknown controller",
+        session_edited(_set(("controllers",), {"Blue": "robot"})),
+        ("Blue cannot be played by 'robot'",),
+    ),
+    Case("a record misspelled", session_edited(_record_field), ("Did you mean 'turn'",)),
+    Case(
+        "a negative moves position",
+        session_edited(_set(("moves",), {"path": "m.yaml", "sha256": "x", "next": -1})),
+        ("moves.next",),
+    ),
+    Case(
+        "scenario text over 2 MiB",
+        session_edited(lambda d: d["scenario"].update(text="x" * (2 * MiB + 1))),
+        ("scenario.text",),
+    ),
+    Case("its scenario missing", _scenario_elsewhere("missing"), ("scenario.yaml",)),
+    Case("its scenario a directory", _scenario_elsewhere("directory"), ("directory",)),
+    Case(
+        "its scenario changed since",
+        _changed_scenario,
+        ("has changed since", "turns: 6", "--scenario-from-session"),
+    ),
+]
 
 
 if __name__ == "__main__":
