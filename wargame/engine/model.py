@@ -31,10 +31,11 @@ from wargame.engine.policies import (
     HumanPolicy,
     LogitPolicy,
     Policy,
+    Scored,
     check_ballot,
     check_moves,
 )
-from wargame.engine.program import CAction, Compiler
+from wargame.engine.program import CAction, Compiler, Program
 from wargame.engine.records import (
     AdjudicationRecord,
     BeliefRecord,
@@ -417,7 +418,10 @@ class WargameModel(mesa.Model):
             progress.phases.append(
                 PhaseRecord(
                     self.program.phases[progress.phase_index][0],
-                    [self._decision_record(d, pending) for d in pending.decisions],
+                    [
+                        decision_record(self.program, d, pending.replaced.get(d.actor))
+                        for d in pending.decisions
+                    ],
                     [_adjudication(m, self.rerolled, self.state.turn) for m in moves],
                 )
             )
@@ -523,29 +527,6 @@ class WargameModel(mesa.Model):
                 if terminal:
                     self.running = False
         return triggered
-
-    def _decision_record(self, decision: Decision, pending: PendingPhase) -> DecisionRecord:
-        ranked = sorted(decision.options, key=lambda o: -o.probability)[:5]
-        record = DecisionRecord(
-            actor=decision.actor,
-            controller=decision.controller,
-            chosen=[a.id for a in decision.chosen],
-            top_options=[
-                OptionRecord(
-                    o.action.id,
-                    round(o.utility, 4),
-                    round(o.probability, 4),
-                    {k: round(v, 4) for k, v in sorted((o.terms or {}).items())},
-                )
-                for o in ranked
-            ],
-            narrative="",
-            note=decision.note,
-        )
-        if decision.actor in pending.replaced:
-            record.replaced, record.replaced_reason = pending.replaced[decision.actor]
-        record.narrative = decision_sentence(self.program, record)
-        return record
 
     # -- what policies and the resolver ask of the model ---------------------------------
     def legal(self, action: CAction, planned: list[CAction]) -> str | None:
@@ -927,15 +908,7 @@ class WargameModel(mesa.Model):
             )
         self._bind()
         scored = LogitPolicy().score(self.program.actors[actor_id], self, [], explain=True)
-        return [
-            OptionRecord(
-                o.action.id,
-                round(o.utility, 4),
-                round(o.probability, 4),
-                {k: round(v, 4) for k, v in sorted((o.terms or {}).items())},
-            )
-            for o in sorted(scored, key=lambda o: -o.probability)
-        ]
+        return [option_record(o) for o in sorted(scored, key=lambda o: -o.probability)]
 
     # -- results ----------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -1120,6 +1093,34 @@ def _view(state: DeterrenceState) -> StateView:
 def _json(item: Any) -> dict[str, Any]:
     result: dict[str, Any] = dataclasses.asdict(item)
     return result
+
+
+def option_record(option: Scored) -> OptionRecord:
+    """An option as weighed: utility, logit probability and the terms, rounded for the record."""
+    terms = {k: round(v, 4) for k, v in sorted((option.terms or {}).items())}
+    return OptionRecord(
+        option.action.id, round(option.utility, 4), round(option.probability, 4), terms
+    )
+
+
+def decision_record(
+    program: Program, decision: Decision, replaced: tuple[list[str], str] | None = None
+) -> DecisionRecord:
+    """The record of a decision: the chosen options, the top five weighed with their terms,
+    the sentence that explains it, and what a facilitator replaced (earlier choice, reason)."""
+    ranked = sorted(decision.options, key=lambda o: -o.probability)[:5]
+    record = DecisionRecord(
+        actor=decision.actor,
+        controller=decision.controller,
+        chosen=[a.id for a in decision.chosen],
+        top_options=[option_record(o) for o in ranked],
+        narrative="",
+        note=decision.note,
+    )
+    if replaced is not None:
+        record.replaced, record.replaced_reason = replaced
+    record.narrative = decision_sentence(program, record)
+    return record
 
 
 def _adjudication(move: Move, rerolled: dict[str, str], turn: int) -> AdjudicationRecord:
