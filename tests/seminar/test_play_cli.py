@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CLI_ENV, SCENARIOS, run_cli
+from conftest import CLI_ENV, SCENARIOS, run_cli, scripted, tiny_data
 
 KOREA = SCENARIOS / "korea_2017_over_japan.yaml"
 MOVES = SCENARIOS / "seminar_moves.yaml"
@@ -205,3 +205,58 @@ def test_a_changed_scenario_is_refused_unless_the_saved_copy_is_asked_for(
     assert saved.read_bytes() == before
     copy = run_cli("replay", saved, "--scenario-from-session", cwd=tmp_path)
     assert copy.returncode == 0 and copy.stdout.startswith("identical"), copy.stdout
+
+
+def test_votes_from_a_moves_file_and_a_variant_s_doctrines(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(tiny_data(actors=scripted(P="p_always"))))
+    moves = {
+        "format": "wargame-moves/1",
+        "entries": [
+            {
+                "turn": 1,
+                "phase": "answer",
+                "moves": {"G": ["g_resolution"], "V": []},
+                "votes": {"V": {"g_resolution": "v_support"}},
+                "review": [
+                    {
+                        "force": "t1:G:g_resolution#1:vote:V",
+                        "result": "v_veto",
+                        "reason": "the room wants to see a veto",
+                    }
+                ],
+            },
+            {"turn": 2, "phase": "answer", "moves": {"G": [], "V": []}},
+        ],
+    }
+    (tmp_path / "moves.yaml").write_text(yaml.safe_dump(moves, sort_keys=False))
+    args = ("play", scenario, "--human", "G,V", "--turns", "2", "--moves", "moves.yaml")
+    done = run_cli(*args, "--session", "g.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Vote on Resolution: Veto player Veto (FORCED by the facilitator): vetoed." in (
+        done.stdout
+    )
+    assert "Provocateur (doctrine p_always) chose Test" in done.stdout
+
+    # a vote given where none is due is refused, naming the file, line and turn
+    moves["entries"][1]["votes"] = {"V": {"g_resolution": "v_veto"}}
+    (tmp_path / "moves.yaml").write_text(yaml.safe_dump(moves, sort_keys=False))
+    refused = run_cli(*args, "--session", "h.json", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert re.search(r"moves\.yaml:\d+:\d+: turn 2, phase answer: .*has no vote", refused.stderr)
+
+
+def test_teams_not_named_keep_the_variant_s_doctrines(tmp_path: Path) -> None:
+    moves = "format: wargame-moves/1\nentries:\n" + "".join(
+        f"  - {{turn: {turn}, phase: response, moves: {{Green: []}}}}\n" for turn in (1, 2)
+    )
+    (tmp_path / "moves.yaml").write_text(moves)
+    tutorial = SCENARIOS / "tutorial.yaml"
+    done = run_cli(
+        "play", tutorial, "--variant", "weak", "--human", "Green", "--turns", "2",
+        "--session", "g.json", "--moves", "moves.yaml", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "(doctrine blue_weak)" in done.stdout and "(human team) made no move" in done.stdout
+    saved = json.loads((tmp_path / "g.json").read_text())
+    assert saved["scenario"]["variant"] == "weak" and saved["controllers"] == {"Green": "human"}

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SCENARIOS, run_cli
+import yaml
+from conftest import SCENARIOS, run_cli, scripted, tiny_data
 from textual.widgets import Static
 
 from wargame.cli.play import _resume, _start
@@ -208,3 +209,38 @@ def test_a_three_turn_seminar_at_the_keyboard(tmp_path: Path) -> None:
     assert any(e["what"].startswith("undo 2 step(s)") for e in saved["log"])
     replayed = run_cli("replay", game, cwd=tmp_path)
     assert replayed.returncode == 0 and replayed.stdout.startswith("identical"), replayed.stdout
+
+
+async def vote_and_force(app: SeminarApp, pilot: Any) -> None:
+    await say(pilot, "")  # the provocateur's test, accepted
+    assert asking(app).startswith("GUARANTOR: your move"), asking(app)
+    assert " 3. Resolution" in screen(app, "main-text")
+    await say(pilot, "3")
+    assert asking(app).startswith("VETO PLAYER: your move"), asking(app)
+    await say(pilot, "0")
+    assert asking(app).startswith("VETO PLAYER: your vote"), asking(app)
+    assert "VETO PLAYER VOTES ON Resolution" in screen(app, "main-text")
+    await say(pilot, "7")
+    assert "not a ballot" in screen(app, "status")
+    assert "1. Support" in screen(app, "main-text")
+    await say(pilot, "1")
+    assert "1. Veto player votes Support on Resolution" in screen(app, "main-text")
+    await say(pilot, "f 1 v_veto")
+    await say(pilot, "the room wants to see a veto")
+    no_error(app)
+    assert "votes Veto on Resolution (FORCED)" in screen(app, "main-text")
+    await say(pilot, "")
+    assert "Vote on Resolution: Veto player Veto (FORCED by the facilitator): vetoed." in (
+        screen(app, "main-text")
+    )
+    await say(pilot, "quit")
+
+
+def test_a_human_voter_votes_and_the_facilitator_forces_the_vote(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(tiny_data(actors=scripted(P="p_always"))))
+    game = tmp_path / "game.json"
+    session, _ = _start(scenario, "G,V", None, 1, 2, game)
+    assert run(SeminarApp(session, game), vote_and_force) == 0
+    votes = [e for e in json.loads(game.read_text())["journal"] if e["kind"] == "plan"]
+    assert {"V": {"g_resolution": "v_support"}} in [e["votes"] for e in votes]

@@ -224,7 +224,7 @@ def menu(session: Session, team: str) -> list[OptionLine]:
                 number=number,
                 id=action.id,
                 label=action.label,
-                description=" ".join((spec.description if spec else "").split()),
+                description=one_line(spec.description if spec else ""),
                 cost=float(action.cost(state)),
                 budget_cost=action.budget_cost,
                 odds=odds,
@@ -268,6 +268,14 @@ def choose(session: Session, team: str, text: str) -> list[str]:
     return [o.id for o in chosen]
 
 
+def one_line(text: str, most: int = 90) -> str:
+    """The first sentence of a description, at most `most` characters ('...' if cut)."""
+    words = " ".join(text.split())
+    end = words.find(". ")
+    first = words if end < 0 else words[: end + 1]
+    return first if len(first) <= most else first[: most - 3].rstrip() + "..."
+
+
 def explain(session: Session, team: str, number: int, detail: bool = False) -> list[str]:
     """`?N`: what option N does, what it costs, its odds, who sees it, and what the team's
     own agent would choose now and why."""
@@ -280,8 +288,8 @@ def explain(session: Session, team: str, number: int, detail: bool = False) -> l
     action = program.actions[option.id]
     spec = session.scenario.spec.actions[option.id]
     lines = [f"{option.number}. {option.label} [{option.id}]"]
-    if option.description:
-        lines.append(option.description)
+    if spec.description:
+        lines.append(" ".join(spec.description.split()))
     lines.append(
         f"Cost: {option.cost:.2f} in utility now; {option.budget_cost:g} of the budget "
         f"({budget(session, team)} a turn). Escalation: {spec.category.replace('_', ' ')}."
