@@ -226,6 +226,18 @@ def test_votes_from_a_moves_file_and_a_variant_s_doctrines(tmp_path: Path) -> No
                     }
                 ],
             },
+            {
+                "turn": 1,
+                "phase": "turn end",
+                "start": [
+                    {
+                        "event": "The guarantor's envoy is recalled",
+                        "effects": [{"target": "A->G.trust", "mul": 0.5}],
+                        "signal": {"from": "G", "to": "P", "strength": 0.4},
+                        "reason": "after the last phase, to see the beliefs move",
+                    }
+                ],
+            },
             {"turn": 2, "phase": "answer", "moves": {"G": [], "V": []}},
         ],
     }
@@ -237,9 +249,10 @@ def test_votes_from_a_moves_file_and_a_variant_s_doctrines(tmp_path: Path) -> No
         done.stdout
     )
     assert "Provocateur (doctrine p_always) chose Test" in done.stdout
+    assert "Event added by the facilitator: The guarantor's envoy is recalled" in done.stdout
 
     # a vote given where none is due is refused, naming the file, line and turn
-    moves["entries"][1]["votes"] = {"V": {"g_resolution": "v_veto"}}
+    moves["entries"][2]["votes"] = {"V": {"g_resolution": "v_veto"}}
     (tmp_path / "moves.yaml").write_text(yaml.safe_dump(moves, sort_keys=False))
     refused = run_cli(*args, "--session", "h.json", cwd=tmp_path)
     assert refused.returncode == 2
