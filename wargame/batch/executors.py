@@ -7,13 +7,14 @@ chunks in flight are played again.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -77,12 +78,20 @@ def dispatch(
                 initializer=_worker_started,
                 initargs=(os.getpid(),),
             ) as pool:
+
+                def submit(start: int, stop: int, pool: ProcessPoolExecutor = pool) -> Any:
+                    if len(getattr(pool, "_processes", ())) >= width:  # all started
+                        return pool.submit(worker.play_chunk, spec, start, stop)
+                    with _deaf_to_ctrl_c():  # this submit may start a worker process
+                        return pool.submit(worker.play_chunk, spec, start, stop)
+
                 _bounded(
                     work,
-                    lambda s, e: pool.submit(worker.play_chunk, spec, s, e),
+                    submit,
                     lambda futures: wait(futures, return_when=FIRST_COMPLETED).done,
                     finished,
                     limit=2 * width,
+                    cancel=False,  # (cancelled futures of a pool that then breaks: 3.11 bug)
                 )
             return
         except BrokenProcessPool:
@@ -93,6 +102,23 @@ def dispatch(
                     f"worker processes died {POOL_RESTARTS + 1} times; the finished runs are "
                     "kept: run the same command with --resume to finish the batch"
                 ) from None
+
+
+@contextlib.contextmanager
+def _deaf_to_ctrl_c() -> Iterator[None]:
+    """Ignore SIGINT while a worker process may be started: a started process inherits an
+    ignored SIGINT, so Ctrl-C (which the terminal sends to every process of the group) cannot
+    interrupt it while it imports, before its initializer runs (a KeyboardInterrupt traceback
+    from a half-started worker, and a broken pool). The main process is deaf only for the
+    few milliseconds of the start; only the main thread may change signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _worker_started(parent: int) -> None:
@@ -186,11 +212,15 @@ def _bounded(
     finished: Callable[[int, Any], None],
     limit: int,
     result: Callable[[Any], Any] = lambda future: future.result(),
+    cancel: bool = True,
 ) -> None:
     """Keep at most `limit` chunks in flight; hand each result over as it comes, in any order.
 
-    Whatever stops it (a broken pool, a lost worker, Ctrl-C), the chunks in flight are
-    cancelled and put back into `work`, so a new pool plays them again.
+    Whatever stops it (a broken pool, a lost worker, Ctrl-C), the chunks in flight are put
+    back into `work`, so that a new pool plays them again. With `cancel` they are cancelled
+    (Dask: the cluster drops them); without (local processes, which finish them while the
+    pool shuts down anyway), on Ctrl-C or SIGTERM they are waited for and the finished ones
+    handed over, so that they are kept too.
     """
     flight: dict[Any, tuple[int, int]] = {}
     try:
@@ -207,9 +237,18 @@ def _bounded(
                 value = result(future)  # (if this raises, the chunk is still in flight)
                 start = flight.pop(future)[0]
                 finished(start, value)
+    except KeyboardInterrupt:
+        if not cancel:
+            wait(list(flight))
+            for future, (start, _) in list(flight.items()):
+                if future.exception() is None:  # (a broken pool's chunks are played again)
+                    del flight[future]
+                    finished(start, future.result())
+        raise
     finally:
-        for future in flight:
-            future.cancel()
+        if cancel:
+            for future in flight:
+                future.cancel()
         work.put_back(flight.values())
 
 

@@ -146,7 +146,7 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> Todo:
                 "resume with the same command, or choose another --out"
             )
         check_owned(out, files, batch)
-    elif resume and any(out.glob("*")):
+    elif resume and any(p for p in out.glob("*") if not _left_by_a_kill(p)):
         raise WargameError(f"{out} has files but no {MANIFEST}; it is not a batch to resume")
     elif files:
         raise InputError(
@@ -163,7 +163,7 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> Todo:
                 for path in files[:FOREIGN_LISTED]
             ]
         )
-    if found is not None or force:
+    if found is not None or force or resume:
         # Temp files of this batch killed mid-write: never complete, never read.
         for stale in [*out.glob(".*.tmp"), *(out / "parts").glob(".*.tmp")]:
             stale.unlink(missing_ok=True)
@@ -188,6 +188,14 @@ def prepare(out: Path, spec: BatchSpec, resume: bool, force: bool) -> Todo:
     done = {s for s in done_chunks(out, spec.chunk_size, columns(spec)) if s < spec.runs}
     left = spec.runs - sum(min(s + spec.chunk_size, spec.runs) - s for s in done)
     return Todo(batch, chunks(spec, skip=done), chunk_count(spec) - len(done), left)
+
+
+def _left_by_a_kill(path: Path) -> bool:
+    """What a batch killed before its manifest was written leaves: a temp file of the
+    manifest, an empty parts folder (resume then starts the batch afresh)."""
+    if path.name.startswith(f".{MANIFEST}.") and path.name.endswith(".tmp"):
+        return True
+    return path.name == "parts" and path.is_dir() and not any(path.iterdir())
 
 
 def execute(
@@ -360,7 +368,7 @@ def run(
 def shown(number: int) -> str:
     """A whole number for a message: with thousands separators, or its size if it is huge
     (Python refuses to print an int of more than 4,300 digits)."""
-    if number.bit_length() > 64:
+    if number.bit_length() > 100:
         return f"a number of about {int(number.bit_length() * 0.30103) + 1:,} digits"
     return f"{number:,}"
 
