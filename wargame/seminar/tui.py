@@ -44,6 +44,7 @@ HELP = [
     ("log", "the facilitator log"),
     ("detail / F2", "show or hide ids and utility terms"),
     ("help / F1", "this list"),
+    ("PgUp / PgDn", "scroll the right-hand side (what happened earlier)"),
     ("quit / F10", "save and leave; continue with wargame play --resume FILE"),
 ]
 
@@ -57,7 +58,7 @@ class SeminarApp(App[int]):
     Screen { layout: vertical; }
     #top { height: 1; background: $primary; color: $text; text-style: bold; padding: 0 1; }
     #body { height: 1fr; }
-    #board { width: 36; border-right: vkey $primary; padding: 0 1; }
+    #board { width: 30; border-right: vkey $primary; padding: 0 1; scrollbar-size-vertical: 1; }
     #main { width: 1fr; padding: 0 1; }
     #ask { height: auto; max-height: 3; color: $warning; text-style: bold; padding: 0 1; }
     #status { height: auto; max-height: 2; color: $error; padding: 0 1; }
@@ -71,6 +72,8 @@ class SeminarApp(App[int]):
         Binding("f10", "leave", "Save+quit"),
         Binding("ctrl+q", "leave", "Save+quit", show=False, priority=True),
         Binding("escape", "cancel", "Cancel", show=False),
+        Binding("pageup", "scroll(-1)", "Scroll", show=False),
+        Binding("pagedown", "scroll(1)", "Scroll", show=False),
     ]
 
     def __init__(self, session: Session, path: Path | None = None) -> None:
@@ -325,6 +328,13 @@ class SeminarApp(App[int]):
             self.session.autosave(self.session)
 
     # -- actions (keys) ------------------------------------------------------------------
+    def action_scroll(self, pages: int) -> None:
+        main = self.query_one("#main", VerticalScroll)
+        if pages < 0:
+            main.scroll_page_up(animate=False)
+        else:
+            main.scroll_page_down(animate=False)
+
     def action_help(self) -> None:
         self.showing = "help"
         self.refresh_screen()
@@ -372,16 +382,16 @@ class SeminarApp(App[int]):
         if board.ladder:
             text.append("ESCALATION LADDER\n", style="bold")
             for rung in reversed(board.ladder):
-                name = rung.name.split(" (")[0]
+                name = view.one_line(rung.name.split(" (")[0], 22)
                 if rung.current:
                     text.append(f"> {name}\n", style="bold reverse")
                 else:
                     text.append(f"  {name}\n", style="dim")
-        text.append("\nSTATE          now  change\n", style="bold")
+        text.append("\nSTATE          now change\n", style="bold")
         for v in board.variables:
-            change = f"{v.change:+.2f}" if abs(v.change) >= 0.005 else "   ."
+            change = f"{v.change:+.2f}" if abs(v.change) >= 0.005 else "    ."
             style = "bold" if abs(v.change) >= 0.005 else ""
-            text.append(f"{v.name[:14]:<14} {v.value:5.2f}  {change}\n", style=style)
+            text.append(f"{v.name[:13]:<13} {v.value:5.2f} {change}\n", style=style)
         if board.relations:
             text.append("\nRELATIONS\n", style="bold")
             for line in board.relations[:8]:
@@ -426,7 +436,9 @@ class SeminarApp(App[int]):
             return text
         board = view.board(session)
         finished = session.model.records
-        if finished:
+        prompt = self.desk.prompt
+        asked = self.replacing is not None or prompt.kind in ("moves", "vote")
+        if finished and not asked:  # a team's prompt keeps the room on this turn
             last = finished[-1]
             text.append(f"LAST TURN ({last.turn}, {last.date})\n", style="bold")
             for line in board.last_turn_lines:
@@ -436,7 +448,6 @@ class SeminarApp(App[int]):
             text.append(f"\nTHIS TURN SO FAR (turn {session.model.state.turn})\n", style="bold")
             for line in story:
                 text.append(line + "\n")
-        prompt = self.desk.prompt
         team = self.replacing or (prompt.team if prompt.kind == "moves" else None)
         if team is not None:
             self._options(text, team)
@@ -466,19 +477,28 @@ class SeminarApp(App[int]):
         program = self.session.model.program
         who = view.actor_label(program, team).upper()
         text.append(f"\n{who}: OPTIONS ({view.budget(self.session, team)})\n", style="bold")
+        width = max(30, self.query_one("#main", VerticalScroll).size.width - 3)
+        compact = self.size.height < 32  # 80x24: one line an option, the turn so far above
         for option in view.menu(self.session, team):
             odds = f"; {option.odds}" if option.odds else ""
             ident = f" [{option.id}]" if self.detail else ""
+            head = f"{option.number:>2}. {option.label}{ident}"
             if option.illegal:
-                text.append(
-                    f"{option.number:>2}. {option.label}{ident} - cannot now: {option.illegal}\n",
-                    style="dim strike",
-                )
+                text.append(f"{head} - cannot now: {option.illegal}\n", style="dim")
                 continue
-            text.append(f"{option.number:>2}. {option.label}{ident}", style="bold")
-            text.append(f"  cost {option.cost:.2f}{odds}\n")
-            if option.description:
-                text.append(f"    {option.description}\n", style="dim")
+            text.append(head, style="bold")
+            tail = f"  cost {option.cost:.2f}{odds}"
+            text.append(tail)
+            room = width - len(head) - len(tail) - 3
+            if not option.description:
+                text.append("\n")
+            elif compact and room >= 12:
+                text.append(f" - {view.one_line(option.description, room)}\n", style="dim")
+            elif compact:
+                text.append("\n")
+            else:
+                line = view.one_line(option.description, width - 4)
+                text.append(f"\n    {line}\n", style="dim")
 
     def _review_text(self, text: Text) -> None:
         session = self.session
