@@ -49,17 +49,21 @@ class Change(_Strict):
     mul: float | None = None
     set: float | None = None
 
+    def _given(self) -> list[tuple[str, float]]:
+        operations = {"add": self.add, "mul": self.mul, "set": self.set}
+        return [(op, value) for op, value in operations.items() if value is not None]
+
     @model_validator(mode="after")
     def _one_operation(self) -> Change:
-        given = [op for op in ("add", "mul", "set") if getattr(self, op) is not None]
+        given = [op for op, _ in self._given()]
         if len(given) != 1:
             raise ValueError(f"give exactly one of add, mul, set (got {given or 'none'})")
         return self
 
     def triple(self) -> tuple[str, str, float]:
         """(target, operation, value), as `Session.add_inject` takes it."""
-        op = next(op for op in ("add", "mul", "set") if getattr(self, op) is not None)
-        return self.target, op, float(getattr(self, op))
+        op, value = self._given()[0]
+        return self.target, op, float(value)
 
 
 class Signal(_Strict):
@@ -101,20 +105,37 @@ class Act(_Strict):
     to: Text | None = None
     reason: Reason
 
+    def _kinds(self) -> list[str]:
+        named = {
+            "force": self.force,
+            "reroll": self.reroll,
+            "replace": self.replace,
+            "inject": self.inject,
+            "event": self.event,
+            "hand_over": self.hand_over,
+        }
+        return [kind for kind, value in named.items() if value is not None]
+
     @model_validator(mode="after")
     def _one_kind(self) -> Act:
-        given = [k for k in KINDS if getattr(self, k) is not None]
+        given = self._kinds()
         if len(given) != 1:
             raise ValueError(
                 f"give exactly one of {', '.join(KINDS)} (got {', '.join(given) or 'none'})"
             )
         kind = given[0]
-        if kind in NEEDED and getattr(self, NEEDED[kind]) is None:
+        companions: dict[str, object] = {
+            "result": self.result,
+            "moves": self.moves,
+            "to": self.to,
+            "signal": self.signal,
+        }
+        if kind in NEEDED and companions[NEEDED[kind]] is None:
             raise ValueError(f"'{kind}' needs '{NEEDED[kind]}'")
         stray = [
             name
-            for name in ("result", "moves", "to", "signal")
-            if getattr(self, name) is not None and name not in COMPANIONS[kind]
+            for name, value in companions.items()
+            if value is not None and name not in COMPANIONS[kind]
         ]
         if self.effects and kind != "event":
             stray.append("effects")
@@ -124,7 +145,7 @@ class Act(_Strict):
 
     @property
     def kind(self) -> str:
-        return next(k for k in KINDS if getattr(self, k) is not None)
+        return self._kinds()[0]
 
 
 class Undo(_Strict):
@@ -378,8 +399,12 @@ class Player:
             self.on_turn(self.session)
 
     def _refuse_inputs(self, index: int, entry: Entry) -> None:
-        for name in ("moves", "votes", "review"):
-            if getattr(entry, name):
+        for name, given in (
+            ("moves", entry.moves),
+            ("votes", entry.votes),
+            ("review", entry.review),
+        ):
+            if given:
                 raise self.moves.problem(
                     index,
                     f"'{name}' belongs to a phase, not to '{entry.phase}'",
