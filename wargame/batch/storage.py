@@ -211,7 +211,7 @@ def held(out: Path) -> Iterator[None]:
 
     An advisory lock (flock) on the folder itself: no lock file is left behind, and the
     kernel releases it when the process ends however it ends. Where there is no flock (not
-    POSIX), nothing is held.
+    POSIX, or a file system without locks), nothing is held.
     """
     try:
         import fcntl
@@ -227,6 +227,8 @@ def held(out: Path) -> Iterator[None]:
                 f"{out} is in use by another batch that is still running (two batches in one "
                 "folder would mix their runs); wait for it to end, or choose another --out"
             ) from None
+        except OSError:  # a file system without locks (some network mounts): not held
+            pass
         yield
     finally:
         os.close(handle)
