@@ -46,6 +46,7 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return folder / "game.json", done.stdout
 
 
+@pytest.mark.slow
 def test_the_example_plays_every_kind_of_intervention(played: tuple[Path, str]) -> None:
     game, output = played
     for said in (
@@ -67,6 +68,7 @@ def test_the_example_plays_every_kind_of_intervention(played: tuple[Path, str]) 
     assert len(data["records"]) == 3
 
 
+@pytest.mark.slow
 def test_replay_is_identical_and_fails_on_an_altered_journal(
     played: tuple[Path, str], tmp_path: Path
 ) -> None:
@@ -125,6 +127,7 @@ def test_a_game_killed_at_a_random_moment_resumes_to_the_same_session(
         assert replayed.returncode == 0, replayed.stdout
 
 
+@pytest.mark.slow
 def test_an_entry_that_does_not_fit_leaves_the_session_as_before_it(tmp_path: Path) -> None:
     moves = yaml.safe_load(MOVES.read_text())
     bad = 4  # turn 2, Japan's phase: an option Japan does not have
@@ -186,6 +189,7 @@ def test_options_that_do_not_go_together_are_refused(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json"]
 
 
+@pytest.mark.slow
 def test_a_changed_scenario_is_refused_unless_the_saved_copy_is_asked_for(
     played: tuple[Path, str], tmp_path: Path
 ) -> None:
