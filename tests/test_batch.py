@@ -204,9 +204,10 @@ def test_a_batch_stopped_with_ctrl_c_exits_130_and_resumes(tmp_path, uninterrupt
     # with two local worker processes: the main process stops, cancels and shuts the pool
     process = start_and_stop(tmp_path, signal.SIGINT, "--workers", "2")
     assert process.returncode == 130
-    # (typer turns KeyboardInterrupt into Exit(130) itself, so cli.main's "interrupted"
-    # message is never printed; the exit code is the documented one)
-    assert "Traceback" not in (tmp_path / "stderr").read_text(encoding="utf-8")
+    stderr = (tmp_path / "stderr").read_text(encoding="utf-8")
+    assert "Traceback" not in stderr
+    assert "interrupted; the finished runs are kept in " in stderr
+    assert "run the same command with --resume to finish the batch" in stderr
     assert not no_tmp_files(tmp_path / "out")  # an interrupted write removes its temp file
     resume_and_check(tmp_path, uninterrupted)  # workers are not part of the batch: sequential
 

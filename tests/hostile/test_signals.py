@@ -8,7 +8,8 @@ seeded generator (printed on failure) after the manifest is written (so also dur
 pool's start-up):
 
 - SIGINT exits 130 and SIGTERM 143, each saying what is kept and that --resume finishes it
-  (was, for SIGTERM: exit 143 without a word, workers and the resource tracker left running);
+  (was, for SIGTERM: killed by it without a word, exit 143 in a shell, the workers and the
+  resource tracker left running; for SIGKILL: the same processes left);
   SIGKILL gives no chance to say anything;
 - no process of the group is left alive a few seconds later (zombies waiting for a reaper
   count as ended);
