@@ -1,7 +1,7 @@
 """`wargame play --moves` and `wargame replay` through the real command.
 
-The shipped example (scenarios/seminar_moves.yaml: three turns, Japan and South Korea played
-by people, one intervention of each kind and an undo) plays and replays identically; a
+The shipped example (scenarios/moves/korea_rehearsal.yaml: three turns, Japan and South Korea
+played by people, one intervention of each kind and an undo) plays and replays identically; a
 session killed with SIGKILL at a random moment resumes to the same session; an entry that
 does not fit stops with file, line and turn and leaves the session file as it was before that
 entry; a journal altered after the game fails the replay.
@@ -24,7 +24,7 @@ import yaml
 from conftest import CLI_ENV, SCENARIOS, run_cli, scripted, tiny_data
 
 KOREA = SCENARIOS / "korea_2017_over_japan.yaml"
-MOVES = SCENARIOS / "seminar_moves.yaml"
+MOVES = SCENARIOS / "moves" / "korea_rehearsal.yaml"
 START = ("play", KOREA, "--human", "JP,KR", "--seed", "7", "--turns", "3")
 
 
