@@ -61,7 +61,7 @@ from wargame.scenario.expr import (
     substitute,
 )
 from wargame.scenario.loading import load_scenario, load_scenario_text
-from wargame.scenario.yamlsafe import load_yaml, load_yaml_text
+from wargame.scenario.yamlsafe import MAX_PROBLEMS, load_yaml, load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {
@@ -266,9 +266,10 @@ def test_many_bad_aliases_cost_linear_work(monkeypatch: pytest.MonkeyPatch) -> N
     comparisons = count_comparisons(monkeypatch)
     with pytest.raises(InputError) as caught:
         load_yaml_text(text, FILE_NAME)
-    assert len(caught.value.problems) == count
+    listed = [p for p in caught.value.problems if p.line is not None]
+    assert len(listed) == MAX_PROBLEMS < count  # and one problem says there are more
     assert comparisons[0] <= 100 * count
-    assert "Did you mean 'x0'?" in caught.value.problems[0].hint  # the first ones still get one
+    assert "Did you mean 'x0'?" in listed[0].hint  # the first ones still get one
 
 
 # ------------------------------------------------------------------------ 2. shipped files, mutated
@@ -954,7 +955,7 @@ ALLOWED_DYNAMIC_ATTRIBUTES = {
     ("schema.py", "_one_operation", "op"): "loops over the literal tuple ('add', 'mul', 'set')",
     ("schema.py", "operation", "op"): "loops over the literal tuple ('add', 'mul', 'set')",
     ("provenance.py", "_walk", "name"): "a field name from type(node).model_fields (pydantic)",
-    ("checks.py", "consistency_check", "field"): "loops over schema.RELATION_FIELDS",
+    ("checks.py", "_consistency_check", "field"): "loops over schema.RELATION_FIELDS",
     ("__init__.py", "__getattr__", "name"): "wargame.scenario's lazy exports: names in __all__",
     ("sampling.py", "__post_init__", "label"): "loops over the literal tuple ('low', 'high')",
     ("atomic.py", "", "name"): "errno names from literal tuples in the module",

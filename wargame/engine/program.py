@@ -12,17 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wargame.engine.state import DeterrenceState, Term
+from wargame.errors import suggest
 from wargame.scenario.expr import (
+    MAX_EXPRESSION_CHARS,
     Call,
     ExprError,
     Getter,
     Name,
     Node,
-    calls,
-    compile_node,
-    names,
+    compile_folded,
     parse,
-    substitute,
 )
 from wargame.scenario.schema import (
     RELATION_FIELDS,
@@ -32,6 +31,7 @@ from wargame.scenario.schema import (
     Quantity,
     ScenarioSpec,
 )
+from wargame.scenario.yamlsafe import MAX_PROBLEMS
 
 Path = tuple[str | int, ...]
 
@@ -253,18 +253,27 @@ class Compiler:
             if f"parameters.{k}" in self.sampled:
                 self.inputs[f"parameters.{k}"] = Input(p.value)
         self.problems: list[CompileProblem] = []
+        self.suggestions = SUGGESTIONS
+        self.expression_chars = 0
+        self.relations = {(r.source, r.target) for r in spec.relations}
         self.rung_at: list[tuple[str, float]] = []
         if spec.state.ladder:
             self.rung_at = [(r.name, r.at) for r in spec.state.ladder.rungs]
 
     # -- names and expressions ---------------------------------------------------
+    def _near(self, name: str, candidates: Iterable[str]) -> str:
+        """' Did you mean ...?' for the first SUGGESTIONS unknown names, then '' (a file with
+        thousands of unknown names among thousands of names would take minutes)."""
+        self.suggestions -= 1
+        return suggest(name, candidates) if self.suggestions >= 0 else ""
+
     def _actor(self, name: str, self_actor: str | None) -> str:
         if name == "self":
             if self_actor is None:
                 raise ExprError("'self' means the acting actor and is not defined here")
             return self_actor
         if name not in self.spec.actors:
-            raise ExprError(f"unknown actor '{name}'" + _suggest(name, self.spec.actors))
+            raise ExprError(f"unknown actor '{name}'" + self._near(name, self.spec.actors))
         return name
 
     def term(self, text: str, self_actor: str | None) -> Term:
@@ -275,14 +284,14 @@ class Compiler:
         if match["var"]:
             if match["var"] not in self.spec.state.variables:
                 names = list(self.spec.state.variables)
-                raise ExprError(f"unknown variable '{match['var']}'" + _suggest(text, names))
+                raise ExprError(f"unknown variable '{match['var']}'" + self._near(text, names))
             return ("v", match["var"])
         if match["attr"]:
             actor = self._actor(match["actor"], self_actor)
             if match["attr"] not in self.spec.state.attributes:
                 names = list(self.spec.state.attributes)
                 raise ExprError(
-                    f"unknown attribute '{match['attr']}'" + _suggest(match["attr"], names)
+                    f"unknown attribute '{match['attr']}'" + self._near(match["attr"], names)
                 )
             return ("a", actor, match["attr"])
         src, dst = self._actor(match["src"], self_actor), self._actor(match["dst"], self_actor)
@@ -294,15 +303,15 @@ class Compiler:
         return ("r", src, dst, match["field"])
 
     def _relation(self, src: str, dst: str) -> None:
-        if not any(r.source == src and r.target == dst for r in self.spec.relations):
+        if (src, dst) not in self.relations:
             raise ExprError(
                 f"there is no relation {src} -> {dst}; declare it under relations: "
                 f"(from: {src}, to: {dst})"
             )
 
-    def _name(self, dotted: str, self_actor: str | None) -> Getter:
+    def _name(self, dotted: str, self_actor: str | None) -> Getter | float:
         if dotted in self.params:
-            return Const(self.params[dotted])
+            return float(self.params[dotted])  # folded into the formula
         if f"parameters.{dotted}" in self.inputs:
             return self.inputs[f"parameters.{dotted}"]
         if dotted in self.spec.state.variables:
@@ -320,7 +329,7 @@ class Compiler:
             actor, attr = term[1], term[2]
             return lambda s: s.attrs[actor][attr]
         known = [*self.params, *self.spec.state.variables, "turn", "rung"]
-        raise ExprError(f"unknown name '{dotted}'" + _suggest(dotted, known))
+        raise ExprError(f"unknown name '{dotted}'" + self._near(dotted, known))
 
     def _rung_getter(self) -> Getter:
         if not self.spec.state.ladder:
@@ -338,7 +347,7 @@ class Compiler:
             raise ExprError("expected an action name (or action.branch) here")
         action, _, branch = node.dotted.partition(".")
         if action not in self.spec.actions:
-            raise ExprError(f"unknown action '{action}'" + _suggest(action, self.spec.actions))
+            raise ExprError(f"unknown action '{action}'" + self._near(action, self.spec.actions))
         if branch and branch not in {b.name for b in self.spec.actions[action].branches}:
             names = [b.name for b in self.spec.actions[action].branches]
             raise ExprError(f"action '{action}' has no branch '{branch}'; branches: {names}")
@@ -379,25 +388,36 @@ class Compiler:
         return lambda s: float(s.graph.adj[observer][subject][rel_field])
 
     def expr(self, text: str, path: Path, self_actor: str | None = None) -> Getter:
-        """Compile an expression; problems are collected against `path`."""
+        """Compile an expression; problems are collected against `path`.
+
+        After MAX_PROBLEMS problems, or once the scenario's expressions pass
+        MAX_EXPRESSION_CHARS in all, the rest are not compiled (the file is refused anyway).
+        """
+        if len(self.problems) >= MAX_PROBLEMS or self.expression_chars > MAX_EXPRESSION_CHARS:
+            return Const(0.0)
+        self.expression_chars += len(text)
+        if self.expression_chars > MAX_EXPRESSION_CHARS:
+            self.problems.append(
+                CompileProblem(
+                    path,
+                    f"the scenario's expressions pass {MAX_EXPRESSION_CHARS:,} characters in "
+                    "all here (the limit, so that a file is checked in seconds)",
+                    "shorten the formulas, or split the scenario",
+                )
+            )
+            return Const(0.0)
         try:
-            node = self._inline(parse(text))
-            getter = compile_node(
-                node,
+            # parameters resolve to their numbers, so constant formulas fold to one number
+            getter, const = compile_folded(
+                parse(text),
                 lambda dotted: self._name(dotted, self_actor),
                 lambda fname, args: self._call(fname, args, self_actor),
                 known_functions=DOMAIN_FUNCTIONS,
             )
-            if not names(node) and not calls(node) & set(DOMAIN_FUNCTIONS):
-                return Const(getter(None))
-            return getter
         except ExprError as error:
             self.problems.append(CompileProblem(path, f"in expression '{text}': {error}"))
             return Const(0.0)
-
-    def _inline(self, node: Node) -> Node:
-        """Replace parameter names by their numbers, so constant formulas fold to one."""
-        return substitute(node, self.params, DOMAIN_FUNCTIONS)
+        return getter if const is None else Const(const)
 
     def value(self, value: Any, path: Path, self_actor: str | None = None) -> Getter:
         """Compile a Value field: a number, a Quantity or an expression."""
@@ -504,9 +524,13 @@ class Compiler:
         """Compile everything; check self.problems afterwards."""
         spec = self.spec
         actions = {aid: self.action(aid, a) for aid, a in spec.actions.items()}
+        by_actor: dict[str, list[CAction]] = {}
+        for a in actions.values():
+            by_actor.setdefault(a.actor, []).append(a)
         actors = {}
         for aid, actor in spec.actors.items():
             objectives: list[tuple[Term, Getter]] = []
+            weighed: set[Term] = set()
             for key, weight in actor.objectives.items():
                 try:
                     term = self.term(key, aid)
@@ -515,7 +539,7 @@ class Compiler:
                         CompileProblem(("actors", aid, "objectives", key), str(error))
                     )
                     continue
-                if any(term == seen for seen, _ in objectives):
+                if term in weighed:
                     self.problems.append(
                         CompileProblem(
                             ("actors", aid, "objectives", key),
@@ -524,17 +548,15 @@ class Compiler:
                         )
                     )
                     continue
+                weighed.add(term)
                 objectives.append(
                     (term, self.value(weight, ("actors", aid, "objectives", key), aid))
                 )
-            menu = [
-                a
-                for a in actions.values()
-                if a.actor == aid and a.ballot_on is None and a.id not in self.disabled
-            ]
+            own = by_actor.get(aid, [])
+            menu = [a for a in own if a.ballot_on is None and a.id not in self.disabled]
             ballots: dict[str, list[CAction]] = {}
-            for a in actions.values():
-                if a.actor == aid and a.ballot_on is not None:
+            for a in own:
+                if a.ballot_on is not None:
                     ballots.setdefault(a.ballot_on, []).append(a)
             actors[aid] = compiled_actor = CActor(
                 id=aid,
@@ -549,9 +571,7 @@ class Compiler:
             )
             self.bind_float(("actors", aid, "rationality"), compiled_actor, "rationality")
             own_terms = {term for term, _ in objectives}
-            for a in actions.values():
-                if a.actor != aid:
-                    continue
+            for a in own:
                 _split_scored(a, own_terms)
         injects = [
             CInject(
@@ -714,10 +734,8 @@ def _bare(node: Node) -> str:
     raise ExprError("expected a bare name here (an actor id or a relation field)")
 
 
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    from wargame.errors import suggest
-
-    return suggest(name, candidates)
+SUGGESTIONS = 50
+"""Unknown names per scenario that get a "did you mean" (each compares against every name)."""
 
 
 Resolver = Callable[[str], Getter]

@@ -13,7 +13,13 @@ from wargame.errors import InputError, Problem, suggest
 from wargame.scenario.provenance import quantities
 from wargame.scenario.schema import RELATION_FIELDS, Quantity, ScenarioSpec
 from wargame.scenario.variants import locate
-from wargame.scenario.yamlsafe import DataPath, Located
+from wargame.scenario.yamlsafe import (
+    DataPath,
+    Located,
+    ProblemList,
+    TooManyProblems,
+    too_many,
+)
 
 SUGGESTIONS = 50
 """Unknown names per file that get a "did you mean" (each compares against every name)."""
@@ -21,7 +27,15 @@ SUGGESTIONS = 50
 
 def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
     """Names that must refer to something that exists, checked across the whole file."""
-    problems: list[Problem] = []
+    problems = ProblemList()
+    try:
+        _cross_check(located, spec, problems)
+    except TooManyProblems:
+        return [*problems, too_many(located.file)]
+    return problems
+
+
+def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) -> None:
     actors, actions = set(spec.actors), spec.actions
 
     suggestions = [SUGGESTIONS]  # "did you mean" costs a scan of the names: a budget per file
@@ -193,7 +207,6 @@ def cross_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
                     "move it inside the bounds",
                 )
             )
-    return problems
 
 
 def _fits(value: float | Quantity, low: float, high: float) -> bool:
@@ -212,7 +225,15 @@ def _shown(value: float | Quantity) -> str:
 
 def consistency_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
     """Values that are each valid alone but do not fit the rest of the scenario."""
-    problems: list[Problem] = []
+    problems = ProblemList()
+    try:
+        _consistency_check(located, spec, problems)
+    except TooManyProblems:
+        return [*problems, too_many(located.file)]
+    return problems
+
+
+def _consistency_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) -> None:
 
     def bad(path: DataPath, message: str, hint: str) -> None:
         problems.append(located.problem(path, message, hint))
@@ -305,4 +326,3 @@ def consistency_check(located: Located, spec: ScenarioSpec) -> list[Problem]:
                     f"'{ballot}' is not a ballot of {doctrine.actor} on '{put}'",
                     "name one of its actions with ballot: {on: " + put + "}",
                 )
-    return problems

@@ -47,13 +47,16 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeAlias
 
 __all__ = [
-    "BUILTINS", "MAX_DEPTH", "MAX_LENGTH", "Binary", "BoolOp", "Call", "Compare", "ExprError",
-    "Getter", "Name", "Node", "Not", "Num", "Unary", "calls", "compile_expr", "compile_node",
-    "names", "parse", "substitute",
+    "BUILTINS", "MAX_DEPTH", "MAX_EXPRESSION_CHARS", "MAX_LENGTH", "Binary", "BoolOp", "Call",
+    "Compare", "ExprError", "Getter", "Name", "Node", "Not", "Num", "Unary", "calls",
+    "compile_expr", "compile_folded", "compile_node", "names", "parse", "substitute",
 ]  # fmt: skip
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 64
+MAX_EXPRESSION_CHARS = 200_000
+"""Characters of all a scenario's expressions together (about 100 of the longest): what
+checking a file costs is mostly compiling them."""
 _BIG = 1e300
 
 Getter: TypeAlias = Callable[[Any], float]
@@ -172,8 +175,49 @@ def _case_hint(word: str) -> str:
     return f"; write '{word.lower()}' in lower case" if word.lower() in _KEYWORDS else ""
 
 
+# One token after optional whitespace, in the common case: a number or a name that nothing
+# glues on to, or an operator that is not the start of a refused one ('**', '<>'). Whatever it
+# does not take (an error, a keyword inside a name, '__', a huge number) goes the slow way,
+# which gives the message. Either way the tokens are the same.
+_FAST_TOKEN = re.compile(
+    r"[ \t\r\n]*(?:"
+    r"(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(?![A-Za-z0-9_.])"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?![A-Za-z0-9_.])"
+    r"|(?P<op><=|>=|==|!=|<(?!>)|\*(?!\*)|[>+\-/^(),]))"
+)
+_SPACE = " \t\r\n"
+
+
+def _fast_tokens(text: str) -> list[_Tok] | None:
+    """The tokens of text if it holds only plain numbers, names and operators, else None."""
+    toks: list[_Tok] = []
+    match, pos, end = _FAST_TOKEN.match, 0, len(text.rstrip(_SPACE))
+    while pos < end:
+        m = match(text, pos)
+        if m is None:
+            return None
+        kind, word, start = m.lastgroup, m.group(m.lastindex or 0), m.start(m.lastindex or 0)
+        if kind == "num":
+            value = float(word)
+            if value > _BIG:
+                return None
+            toks.append(_Tok("num", word, start, value))
+        elif kind == "name":
+            if "__" in word or ("." in word and not _KEYWORDS.isdisjoint(word.split("."))):
+                return None
+            toks.append(_Tok("kw" if word in _KEYWORDS else "name", word, start))
+        else:
+            toks.append(_Tok("op", word, start))
+        pos = m.end()
+    toks.append(_Tok("end", "", len(text.rstrip())))
+    return toks
+
+
 def _tokenize(text: str) -> list[_Tok]:
     """Split text into tokens, rejecting anything outside the grammar's alphabet."""
+    fast = _fast_tokens(text)
+    if fast is not None:
+        return fast
 
     def fail(message: str, at: int) -> ExprError:
         return ExprError(message, at + 1, text)
@@ -574,20 +618,21 @@ class _Compiler:
 
     def __init__(
         self,
-        resolve_name: Callable[[str], Getter],
+        resolve_name: Callable[[str], Getter | float],
         resolve_call: Callable[[str, tuple[Node, ...]], Getter] | None,
         known_functions: Iterable[str],
     ) -> None:
         self.resolve_name = resolve_name
         self.resolve_call = resolve_call
         self.known_functions = known_functions
-        self.cache: dict[str, Getter] = {}
+        self.cache: dict[str, Getter | float] = {}
 
     def build(self, node: Node) -> _Compiled:
         if isinstance(node, Num):
             return _const(node.value)
         if isinstance(node, Name):
-            return self._name(node), None
+            found = self._name(node)
+            return _const(found) if isinstance(found, float) else (found, None)
         if isinstance(node, Call):
             return self._call(node)
         if isinstance(node, Unary | Not):
@@ -609,7 +654,7 @@ class _Compiler:
         """Precompute getter when every input is constant (it then never reads env)."""
         return _const(getter(None)) if all(c is not None for c in consts) else (getter, None)
 
-    def _name(self, node: Name) -> Getter:
+    def _name(self, node: Name) -> Getter | float:
         getter = self.cache.get(node.dotted)
         if getter is None:
             try:
@@ -704,26 +749,38 @@ def _builtin(name: str, gs: list[Getter]) -> Getter:
 
 def compile_node(
     node: Node,
-    resolve_name: Callable[[str], Getter],
+    resolve_name: Callable[[str], Getter | float],
     resolve_call: Callable[[str, tuple[Node, ...]], Getter] | None = None,
     known_functions: Iterable[str] = (),
 ) -> Getter:
     """Compile a tree into a getter ``env -> finite float``.
 
-    ``resolve_name`` maps each distinct dotted name (once) to a getter and raises KeyError or
-    ExprError for unknown names. ``resolve_call`` builds engine functions from raw argument
-    nodes; it returns NotImplemented or raises LookupError to fall back to BUILTINS.
-    ``known_functions`` only feeds "did you mean" suggestions.
+    ``resolve_name`` maps each distinct dotted name (once) to a getter, or to a float for a
+    name that stands for a constant (then folded like a number written in its place), and
+    raises KeyError or ExprError for unknown names. ``resolve_call`` builds engine functions
+    from raw argument nodes; it returns NotImplemented or raises LookupError to fall back to
+    BUILTINS. ``known_functions`` only feeds "did you mean" suggestions.
     """
+    return compile_folded(node, resolve_name, resolve_call, known_functions)[0]
+
+
+def compile_folded(
+    node: Node,
+    resolve_name: Callable[[str], Getter | float],
+    resolve_call: Callable[[str, tuple[Node, ...]], Getter] | None = None,
+    known_functions: Iterable[str] = (),
+) -> tuple[Getter, float | None]:
+    """As compile_node, and the expression's value if it reads nothing (else None): one pass
+    over the tree, so a caller need not walk it again to see whether it is constant."""
     getter, const = _Compiler(resolve_name, resolve_call, known_functions).build(node)
     if const is not None:
-        return getter
+        return getter, const
 
     def guarded(env: Any) -> float:
         v = getter(env)
         return v if -1e300 <= v <= 1e300 else _finite(v)
 
-    return guarded
+    return guarded, None
 
 
 def compile_expr(

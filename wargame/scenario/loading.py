@@ -11,7 +11,6 @@ assumptions and the uncertain numbers).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import json
@@ -28,8 +27,8 @@ from wargame.scenario.checks import consistency_check, cross_check
 from wargame.scenario.problems import schema_problems, split_hint
 from wargame.scenario.provenance import Uncertainty, provenance
 from wargame.scenario.schema import ScenarioSpec
-from wargame.scenario.variants import apply_override, apply_variant, spec_set_paths
-from wargame.scenario.yamlsafe import Located, load_yaml, load_yaml_text
+from wargame.scenario.variants import Draft, apply_override, apply_variant, spec_set_paths
+from wargame.scenario.yamlsafe import Located, bulk, capped, load_yaml, load_yaml_text, shown
 
 __all__ = [
     "Scenario",
@@ -84,37 +83,46 @@ def load_scenario(
     path: str | Path, *, variant: str | None = None, overrides: Sequence[str] = ()
 ) -> Scenario:
     """Load a scenario file, apply a variant and PATH=VALUE overrides; raise InputError."""
-    return build(load_yaml(path, what="scenario"), variant=variant, overrides=overrides)
+    with bulk():
+        return build(load_yaml(path, what="scenario"), variant=variant, overrides=overrides)
 
 
 def load_scenario_text(
     text: str, *, file: str = "<string>", variant: str | None = None, overrides: Sequence[str] = ()
 ) -> Scenario:
     """Load a scenario from text (tests, notebooks)."""
-    return build(load_yaml_text(text, file, what="scenario"), variant=variant, overrides=overrides)
+    with bulk():
+        located = load_yaml_text(text, file, what="scenario")
+        return build(located, variant=variant, overrides=overrides)
+
+
+def load_with_variants(path: str | Path) -> tuple[Scenario, list[InputError]]:
+    """Load a file, then check it with each of its variants: the scenario without a variant,
+    and each variant's problems (`wargame validate`). The file is read and checked once; each
+    variant costs one more check, of the document it makes."""
+    with bulk():
+        located = load_yaml(path, what="scenario")
+        scenario = build(located, variant=None, overrides=())
+        failed = []
+        for name in scenario.spec.variants:
+            try:
+                _, view, disabled = _apply(located, scenario.spec, name, ())
+                _check_applied(located, view, disabled, name, ())
+            except InputError as error:
+                failed.append(error)
+    return scenario, failed
 
 
 def build(located: Located, *, variant: str | None, overrides: Sequence[str]) -> Scenario:
     """Validate, apply the variant and overrides, validate again, compile."""
-    spec, program = _validate(located, located.data)
-    data = copy.deepcopy(located.data)
-    disabled: set[str] = set()
-    if variant is not None:
-        disabled = apply_variant(located, spec, data, variant)
-    for text in overrides:
-        apply_override(located, data, text)
+    spec, program, chars = _validate(located, located.data)
+    _variants_within_budget(located, spec, chars)
+    data, disabled = located.data, set[str]()
     if variant is not None or overrides:
-        try:
-            spec, program = _validate(located, data, disabled)
-        except InputError as error:
-            # The file itself passed: say what was applied, or the message points at a line
-            # that looks fine.
-            applied = [f"variant '{variant}'"] if variant is not None else []
-            applied += [f"--set {text}" for text in overrides]
-            note = f" (after applying {', '.join(applied)})"
-            raise InputError(
-                [dataclasses.replace(p, message=p.message + note) for p in error.problems]
-            ) from None
+        del program  # (the changed document is compiled anew: one program in memory at a time)
+        data, view, disabled = _apply(located, spec, variant, overrides)
+        del spec
+        spec, program = _check_applied(located, view, disabled, variant, overrides)
     unsourced, uncertain = provenance(spec)
     canonical = json.dumps([data, variant], sort_keys=True, default=str)
     return Scenario(
@@ -137,9 +145,84 @@ def build(located: Located, *, variant: str | None, overrides: Sequence[str]) ->
     )
 
 
+def _apply(
+    located: Located, spec: ScenarioSpec, variant: str | None, overrides: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
+    """The document with the variant and --set options applied; what of it is checked; and
+    the actions the variant's menus remove.
+
+    Only the variant played is kept in the `variants:` section that is checked: the file's
+    check has checked them all, and what this variant changes cannot make another one wrong
+    to play (it only made checking every variant cost the square of their number).
+    """
+    draft = Draft(located.data)
+    disabled: set[str] = set()
+    if variant is not None:
+        disabled = apply_variant(located, spec, draft, variant)
+    for text in overrides:
+        apply_override(located, draft, text)
+    data = draft.data
+    if variant is None:
+        return data, data, disabled
+    return data, {**data, "variants": {variant: data["variants"][variant]}}, disabled
+
+
+def _check_applied(
+    located: Located,
+    view: dict[str, Any],
+    disabled: set[str],
+    variant: str | None,
+    overrides: Sequence[str],
+) -> tuple[ScenarioSpec, Program]:
+    """The changed document checked as a whole; its problems say what was applied."""
+    try:
+        spec, program, _ = _validate(located, view, disabled)
+    except InputError as error:
+        # The file itself passed: say what was applied, or the message points at a line
+        # that looks fine.
+        note = f" (after applying {_applied(variant, overrides)})"
+        raise InputError(
+            [dataclasses.replace(p, message=p.message + note) for p in error.problems]
+        ) from None
+    return spec, program
+
+
+MAX_VARIANT_WORK = 250_000
+"""What checking every variant of a file may cost, in nodes checked: each variant is checked
+as a whole document, so the number of variants times the file's nodes, an expression counting
+one node per EXPRESSION_CHARS_PER_NODE characters (compiling them is most of the work)."""
+EXPRESSION_CHARS_PER_NODE = 4
+
+
+def _variants_within_budget(located: Located, spec: ScenarioSpec, chars: int) -> None:
+    """Refuse a file whose variants would take more than MAX_VARIANT_WORK to check."""
+    size = located.nodes + chars // EXPRESSION_CHARS_PER_NODE
+    if len(spec.variants) * size <= MAX_VARIANT_WORK:
+        return
+    most = MAX_VARIANT_WORK // max(size, 1)
+    message = (
+        f"{len(spec.variants):,} variants of a file of {size:,} nodes (expressions included) "
+        f"are more than can be checked in seconds: at most {MAX_VARIANT_WORK:,} for the "
+        "variants times the nodes"
+    )
+    hint = f"keep at most {most:,} variants here, or put the others in a copy of the file"
+    raise InputError([located.problem(("variants",), message, hint)])
+
+
+def _applied(variant: str | None, overrides: Sequence[str]) -> str:
+    """What a variant and --set options changed, for messages: the first few options named
+    (there may be thousands, and the note is added to every problem)."""
+    applied = [f"variant '{shown(variant)}'"] if variant is not None else []
+    applied += [f"--set {shown(text)}" for text in overrides[:3]]
+    if len(overrides) > 3:
+        applied.append(f"{len(overrides) - 3:,} more --set options")
+    return ", ".join(applied)
+
+
 def _validate(
     located: Located, data: Any, disabled: set[str] | None = None
-) -> tuple[ScenarioSpec, Program]:
+) -> tuple[ScenarioSpec, Program, int]:
+    """The checked spec and compiled program of data, and its expressions' characters."""
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as error:
@@ -149,5 +232,5 @@ def _validate(
     program = compiler.compile() if not problems else None
     problems += [located.problem(p.path, *split_hint(p.message, p.hint)) for p in compiler.problems]
     if problems or program is None:
-        raise InputError(problems)
-    return spec, program
+        raise InputError(capped(problems, located.file))
+    return spec, program, compiler.expression_chars

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from wargame.errors import Problem, suggest
 from wargame.scenario.schema import ID_PATTERN, ScenarioSpec
-from wargame.scenario.yamlsafe import DataPath, Located
+from wargame.scenario.yamlsafe import MAX_PROBLEMS, DataPath, Located, capped, shown
 
 _SUGGESTION = re.compile(r"[;.]? [Dd]id you mean '[^']*'\?$")
 
@@ -56,10 +56,12 @@ def schema_problems(
 ) -> list[Problem]:
     """Turn pydantic's errors into one clear problem per place in the document."""
     by_place: dict[DataPath, list[Any]] = {}
-    for err in error.errors():
+    for err in error.errors(include_url=False):
         by_place.setdefault(_data_path(data, err["loc"]), []).append(err)
-    problems = []
+    problems: list[Problem] = []
     for place, errs in by_place.items():
+        if len(problems) > MAX_PROBLEMS:  # (one more than listed: capped() says so)
+            break
         extra = [e for e in errs if e["type"] in _UNKNOWN_FIELD]
         missing = [e for e in errs if e["type"] == "missing"]
         if extra:
@@ -85,7 +87,8 @@ def schema_problems(
             ]
             if inside:
                 err, field = inside[0], str(inside[0]["loc"][-1])
-                message = f"'{field}' must be {_TYPE_WORDS[err['type']]}, got {err['input']!r}"
+                got = shown(repr(err["input"]))
+                message = f"'{field}' must be {_TYPE_WORDS[err['type']]}, got {got}"
                 problems.append(located.problem((*place, field), message))
                 continue
             wanted = sorted({_TYPE_WORDS[e["type"]] for e in errs})
@@ -101,7 +104,7 @@ def schema_problems(
             err = min(errs, key=lambda e: e["type"] in _TYPE_WORDS)
             message = err["msg"].removeprefix("Value error, ")
             problems.append(located.problem(place, message, _hint(err)))
-    return _misspelled_not_missing(problems)
+    return capped(_misspelled_not_missing(problems), located.file)
 
 
 def _misspelled_not_missing(problems: list[Problem]) -> list[Problem]:

@@ -4,6 +4,7 @@ range are the uncertain ones that batches sample.
 
 from __future__ import annotations
 
+import functools
 import re
 import typing
 from collections.abc import Iterator
@@ -36,15 +37,24 @@ def _mentions_quantity(annotation: Any) -> bool:
     return any(_mentions_quantity(a) for a in typing.get_args(annotation))
 
 
+@functools.cache
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, key in the file, is-world-number-field) of each field of a model."""
+    return tuple(
+        (name, info.alias or name, _mentions_quantity(info.annotation))
+        for name, info in model.model_fields.items()
+    )
+
+
 def _walk(node: Any, path: DataPath, world: bool) -> Iterator[tuple[DataPath, Any, bool]]:
     """Yield (path, value, is-world-number-field) for every leaf of the spec."""
     if isinstance(node, (Quantity, Parameter)):
         yield path, node, True
     elif isinstance(node, BaseModel):
-        for name in [f for f in type(node).model_fields if f in node.model_fields_set]:
-            info = type(node).model_fields[name]
-            key = info.alias or name
-            yield from _walk(getattr(node, name), (*path, key), _mentions_quantity(info.annotation))
+        written = node.model_fields_set
+        for name, key, holds_world in _fields(type(node)):
+            if name in written:
+                yield from _walk(getattr(node, name), (*path, key), holds_world)
     elif isinstance(node, dict):
         for k, v in node.items():
             yield from _walk(v, (*path, k), world)

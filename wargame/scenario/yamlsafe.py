@@ -11,11 +11,13 @@ recorded. No tag ever constructs an object.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import gc
 import math
 import os
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -58,6 +60,46 @@ _SYNTAX_HINT = (
 )
 _TAG_HINT = "Remove the tag: write plain text, numbers, true/false, dates, lists and mappings."
 
+MAX_PROBLEMS = 1000
+"""Problems listed per file. A hostile file can have one on each of its 200,000 nodes; finding,
+wording and printing them all would cost far more than checking the file, and help no one."""
+
+
+class TooManyProblems(Exception):
+    """A ProblemList is full: stop looking for more."""
+
+
+class ProblemList(list[Problem]):
+    """Problems of one file, at most MAX_PROBLEMS: adding one more raises TooManyProblems."""
+
+    def append(self, problem: Problem) -> None:
+        if len(self) >= MAX_PROBLEMS:
+            raise TooManyProblems
+        super().append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+
+def capped(problems: Sequence[Problem], file: str) -> list[Problem]:
+    """The first MAX_PROBLEMS problems, and one saying more were found if they were."""
+    if len(problems) <= MAX_PROBLEMS:
+        return list(problems)
+    return [*problems[:MAX_PROBLEMS], too_many(file)]
+
+
+def too_many(file: str) -> Problem:
+    """What stands for the problems past MAX_PROBLEMS (listed first: it has no line)."""
+    return Problem(
+        file,
+        None,
+        None,
+        f"more than {MAX_PROBLEMS:,} problems: only the first {MAX_PROBLEMS:,} found are listed",
+        "fix these and check the file again",
+    )
+
+
 DataPath = tuple[str | int, ...]
 """A place in the document: mapping keys and list indexes from the root."""
 _Pos = tuple[int, int]
@@ -71,6 +113,8 @@ class Located:
     # path -> (line, column), 1-based; () is the document; a mapping entry has its key's position
     locations: Mapping[DataPath, _Pos]
     file: str
+    nodes: int = 0
+    """Nodes read, aliases expanded (what checking the document costs, roughly)."""
 
     def where(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
         """Position of the deepest prefix of `path` that has one (a missing key -> its parent)."""
@@ -84,6 +128,23 @@ class Located:
         """A Problem at `path`, with this file, its position and the dotted path filled in."""
         line, column = self.where(path)
         return Problem(self.file, line, column, message, hint, _dotted(path))
+
+
+@contextlib.contextmanager
+def bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a document is loaded and checked.
+
+    That builds hundreds of thousands of objects that live on and frees few, and the collector
+    would scan them all again and again: a third of the time for a large file. It is put back
+    as it was afterwards.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def load_yaml(path: str | os.PathLike[str], *, what: str = "scenario") -> Located:
@@ -132,7 +193,7 @@ def load_yaml_text(text: str | bytes, file: str = "<string>", *, what: str = "sc
         composer.problems.append(Problem(file, None, None, f"invalid YAML: {error}", _SYNTAX_HINT))
     finally:
         loader.dispose()
-    located = Located(composer.root, dict(composer.locations), file)
+    located = Located(composer.root, dict(composer.locations), file, composer.nodes)
     if located.data is None and not composer.problems:
         _fail(file, f"the {what} file is empty", "Check that this is the right file.")
     if located.data is not None and not isinstance(located.data, dict):
@@ -143,6 +204,30 @@ def load_yaml_text(text: str | bytes, file: str = "<string>", *, what: str = "sc
     if composer.problems:
         raise InputError(composer.problems)
     return located
+
+
+def load_option_value(text: str) -> tuple[Any, str | None]:
+    """A value typed on the command line (`--set PATH=VALUE`), read as YAML by the rules of a
+    file (numbers of at most 1000 characters, finite, no tags that build objects, no control
+    characters): `(value, None)`, or `(None, what is wrong)`. Text that is not valid YAML is
+    taken as text, as an expression often is."""
+    if bad := _CONTROL.search(text) or _NOT_PRINTABLE.search(text):
+        return None, f"the value contains the control character U+{ord(bad.group()):04X}"
+    if len(text) > MAX_BYTES:
+        return None, f"the value is longer than {MAX_BYTES // (1024 * 1024)} MiB"
+    loader = _Loader(text)
+    composer = _Composer(loader, "", "value")
+    try:
+        composer.run()
+    except _Stop:
+        pass
+    except yaml.YAMLError:
+        return text, None
+    finally:
+        loader.dispose()
+    if composer.problems:
+        return None, composer.problems[0].message
+    return composer.root, None
 
 
 def _fail(file: str, message: str, hint: str, pos: tuple[Any, Any] = (None, None)) -> NoReturn:
@@ -210,6 +295,11 @@ def _syntax_problem(error: yaml.MarkedYAMLError, text: str, file: str) -> Proble
     hint = next((h for fragment, h in _SYNTAX_HINTS if fragment in message), _SYNTAX_HINT)
     line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
     return Problem(file, line, column, message, hint)
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """Text for a message, shortened if long (a path or value may be thousands of characters)."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _visible(text: str, limit: int = 80) -> str:
@@ -289,6 +379,9 @@ class _Composer:
                 return
 
     def report(self, pos: _Pos, message: str, hint: str, path: DataPath | None = None) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.problems.append(too_many(self.file))
+            raise _Stop
         where = _dotted(self.child_path() if path is None else path)
         self.problems.append(Problem(self.file, pos[0], pos[1], message, hint, where))
 
