@@ -431,12 +431,15 @@ def test_bad_arguments_are_a_clear_error_and_exit_2(tmp_path, extra, words):
 
 
 @slow
-def test_an_unreachable_scheduler_fails_within_15_s_naming_the_address(tmp_path):
-    started = time.monotonic()
-    result = cli("batch", TUTORIAL, "--runs", "3", "--scheduler", "tcp://127.0.0.1:1", cwd=tmp_path)
-    assert time.monotonic() - started < 15
+def test_an_unreachable_scheduler_fails_within_its_timeout_naming_the_address(tmp_path):
+    # the command's own wait is in its message (Python's start-up on a busy machine is not
+    # the tool's); the subprocess timeout guards against a hang
+    args = ("batch", TUTORIAL, "--runs", "3", "--scheduler", "tcp://127.0.0.1:1")
+    result = cli(*args, cwd=tmp_path, timeout=120)
     assert result.returncode == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in result.stderr
+    waited = re.search(r"after (\d+) s\)", result.stderr)
+    assert waited is not None and int(waited.group(1)) <= 12  # connect's timeout is 10 s
     assert not (tmp_path / "batch-out" / storage.MANIFEST).exists()  # retrying needs no --resume
 
 
