@@ -4,7 +4,6 @@ range are the uncertain ones that batches sample.
 
 from __future__ import annotations
 
-import functools
 import re
 import typing
 from collections.abc import Iterator
@@ -37,13 +36,19 @@ def _mentions_quantity(annotation: Any) -> bool:
     return any(_mentions_quantity(a) for a in typing.get_args(annotation))
 
 
-@functools.cache
-def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, bool], ...]:
-    """(attribute, key in the file, is-world-number-field) of each field of a model."""
-    return tuple(
-        (name, info.alias or name, _mentions_quantity(info.annotation))
-        for name, info in model.model_fields.items()
-    )
+_FIELDS: dict[Any, tuple[tuple[str, str, bool], ...]] = {}
+
+
+def _fields(model: Any) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, key in the file, is-world-number-field) of each field of a model (kept
+    per model class; a plain dict, which the mypyc build's type check takes)."""
+    found = _FIELDS.get(model)
+    if found is None:
+        found = _FIELDS[model] = tuple(
+            (name, info.alias or name, _mentions_quantity(info.annotation))
+            for name, info in model.model_fields.items()
+        )
+    return found
 
 
 def _walk(node: Any, path: DataPath, world: bool) -> Iterator[tuple[DataPath, Any, bool]]:
