@@ -7,9 +7,11 @@ Used for scenarios here and, with another `root` model, for saved states and man
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import types
 import typing
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -56,12 +58,13 @@ def schema_problems(
 ) -> list[Problem]:
     """Turn pydantic's errors into one clear problem per place in the document."""
     by_place: dict[DataPath, list[Any]] = {}
-    for err in error.errors(include_url=False):
-        by_place.setdefault(_data_path(data, err["loc"]), []).append(err)
+    for err in _errors(error, data):
+        place = _data_path(data, err["loc"])
+        if place not in by_place and len(by_place) > MAX_PROBLEMS:
+            break  # (one place more than are listed: capped() says so)
+        by_place.setdefault(place, []).append(err)
     problems: list[Problem] = []
     for place, errs in by_place.items():
-        if len(problems) > MAX_PROBLEMS:  # (one more than listed: capped() says so)
-            break
         extra = [e for e in errs if e["type"] in _UNKNOWN_FIELD]
         missing = [e for e in errs if e["type"] == "missing"]
         if extra:
@@ -75,6 +78,19 @@ def schema_problems(
             problems.append(
                 located.problem(place, f"missing required field '{name}'", f"add '{name}:'")
             )
+        elif errs[0]["type"] == "value_kind":  # schema.Number and Value: none of their kinds
+            got = type(errs[0]["input"]).__name__
+            message = f"{errs[0]['msg']}, got {got}"
+            problems.append(
+                located.problem(
+                    place, message, "a number, a {value:, source:} mapping or an expression"
+                )
+            )
+        elif _QUANTITY in errs[0]["loc"][:-1] and errs[0]["type"] in _TYPE_WORDS:
+            err, field = errs[0], str(errs[0]["loc"][-1])
+            got = shown(repr(err["input"]))
+            message = f"'{field}' must be {_TYPE_WORDS[err['type']]}, got {got}"
+            problems.append(located.problem(place, message))
         elif len(errs) > 1 and all(e["type"] in _TYPE_WORDS for e in errs):
             # A {value: ...} mapping was given: the problem is inside it, not its being a mapping.
             given_mapping = any(isinstance(e["input"], dict) for e in errs)
@@ -105,6 +121,43 @@ def schema_problems(
             message = err["msg"].removeprefix("Value error, ")
             problems.append(located.problem(place, message, _hint(err)))
     return capped(_misspelled_not_missing(problems), located.file)
+
+
+_LISTED_AS_GIVEN = 10 * MAX_PROBLEMS
+"""Errors taken from pydantic as it gives them; past this many they are read one by one."""
+
+
+def _errors(error: ValidationError, data: Any) -> Iterator[Any]:
+    """Pydantic's errors in order. A hostile document can have one or more on every node, and
+    pydantic's list of them takes about 800 bytes an error (160 MB for 200,000): past
+    _LISTED_AS_GIVEN they are decoded one at a time from its JSON text (about 110 bytes an
+    error, without the inputs), each input found in the document by its location."""
+    if error.error_count() <= _LISTED_AS_GIVEN:
+        yield from error.errors(include_url=False)
+        return
+    text = error.json(include_url=False, include_input=False)
+    decoder = json.JSONDecoder()
+    at = text.index("[") + 1
+    while True:
+        while text[at] in " \t\r\n,":
+            at += 1
+        if text[at] == "]":
+            return
+        err, at = decoder.raw_decode(text, at)
+        err["loc"] = tuple(err["loc"])
+        err["input"] = _input_at(data, err["loc"])
+        yield err
+
+
+def _input_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    """The value a pydantic location points at, skipping the parts that are type tags."""
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            node = node[part]
+    return node
 
 
 def _misspelled_not_missing(problems: list[Problem]) -> list[Problem]:
@@ -141,6 +194,11 @@ def _hint(err: Any) -> str:
     return ""
 
 
+_QUANTITY = "Quantity"
+_TAGS = ("number", _QUANTITY, "expression")
+"""The tags of schema.Number's and Value's members, as pydantic puts them in locations."""
+
+
 def _data_path(data: Any, loc: tuple[Any, ...]) -> DataPath:
     """The part of a pydantic location that names places in the document (not type tags)."""
     path: list[str | int] = []
@@ -150,6 +208,8 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> DataPath:
         in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if in_dict or in_list:
             node = node[part]
+        elif part in _TAGS:
+            continue
         else:
             break
         path.append(part)

@@ -14,7 +14,15 @@ import itertools
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
@@ -65,10 +73,49 @@ class Quantity(Strict):
         return self
 
 
-Number = float | Quantity
+def _number_kind(value: Any) -> str | None:
+    """Which member of Number a value is meant for, by its type; None: neither."""
+    if isinstance(value, dict):
+        return "Quantity"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return None
+        return "number"
+    return None
+
+
+def _value_kind(value: Any) -> str | None:
+    """Which member of Value a value is meant for, by its type; None: none."""
+    return "expression" if isinstance(value, str) else _number_kind(value)
+
+
+# The members are told apart by the value's type (a mapping is a Quantity, text an expression),
+# so a wrong value gets one error, not one per member: a document with a wrong value on each
+# of its nodes gets as many errors as nodes, which pydantic holds in memory.
+Number = Annotated[
+    Annotated[float, Tag("number")] | Annotated[Quantity, Tag("Quantity")],
+    Discriminator(
+        _number_kind,
+        custom_error_type="value_kind",
+        custom_error_message="expected a mapping or a number",
+    ),
+]
 """A plain number (reported by `wargame validate` as lacking provenance) or a Quantity."""
 
-Value = float | Quantity | Expression
+Value = Annotated[
+    Annotated[float, Tag("number")]
+    | Annotated[Quantity, Tag("Quantity")]
+    | Annotated[Expression, Tag("expression")],
+    Discriminator(
+        _value_kind,
+        custom_error_type="value_kind",
+        custom_error_message="expected a mapping or a number or text",
+    ),
+]
 """A number, a Quantity, or an expression over the state (see docs/scenario-format.md)."""
 
 
