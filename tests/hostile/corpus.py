@@ -346,6 +346,189 @@ SCENARIO_CASES: list[Case] = [
 ]
 
 
+# --- costly to check: every limit reached at once, the one problem last ------------------
+# Each of these once took from 8 s to hours to refuse (or accept). Huge sections are written
+# as text, not dumped: generating them must cost less than checking them.
+EXPRESSION_CHARS = 200_000  # wargame.scenario.expr.MAX_EXPRESSION_CHARS
+VARIANT_WORK = 250_000  # wargame.scenario.loading.MAX_VARIANT_WORK
+NODES = 200_000  # wargame.scenario.yamlsafe.MAX_NODES
+
+
+def tiny_with(**sections: Callable[[], str]) -> Callable[[Path], Path]:
+    """The tiny scenario with whole top-level sections replaced by YAML text (built when the
+    case is made): `sections[key]()` is the section's body, indented by two spaces."""
+
+    def make(folder: Path) -> Path:
+        data = tiny_data()
+        for key in sections:
+            data.pop(key, None)
+        body = "".join(f"{key}:\n{build()}" for key, build in sections.items())
+        return text(yaml.safe_dump(data, sort_keys=False) + body)(folder)
+
+    return make
+
+
+def longest_formula(atom: str = "-1") -> str:
+    """'atom + atom + ...' as long as an expression may be (2000 characters): for '-1', 400
+    signs and numbers, the most tree a formula can hold."""
+    return " + ".join([atom] * ((2000 + 3) // (len(atom) + 3)))
+
+
+def formula_rules(count: int, last: str) -> Callable[[], str]:
+    """`count` rules whose condition and effect are the longest formulas, then one whose
+    condition is `last`; the tiny scenario's own rules first."""
+
+    def build() -> str:
+        rules = yaml.safe_dump({"rules": tiny_data()["rules"]}, sort_keys=False)
+        lines = [line for line in rules.splitlines()[1:]]
+        formula = longest_formula()
+        for i in range(count):
+            lines += [f"  r{i}:", f"    when: {formula}", "    effects:"]
+            lines += ["    - target: tension", f"      add: {formula}"]
+        lines += ["  last:", f"    when: {last}", "    effects: [{target: tension, add: 0.1}]"]
+        return "\n".join(lines) + "\n"
+
+    return build
+
+
+def many(item: str, count: int, *, last: str = "") -> Callable[[], str]:
+    """A section body (indented): `count` lines of `item`, `{i}` numbered, then `last`."""
+    return lambda: "".join(item.format(i=i) + "\n" for i in range(count)) + last
+
+
+def variants(count: int, last: str = "") -> Callable[[], str]:
+    """`count` variants each fixing a parameter, then `last` (a whole variant's line) if any."""
+    item = "  v{i}: {{set: {{parameters.deterrence_strength: 2}}}}"
+    return many(item, count, last=last)
+
+
+TINY_PARAMETERS = "".join(
+    f"  {line}\n" for line in yaml.safe_dump(tiny_data()["parameters"]).splitlines()
+)
+
+
+def phase_of(actors: Callable[[], str]) -> Callable[[], str]:
+    """The tiny scenario's phases, the second one's actors given as a flow list's items."""
+    return lambda: (
+        "- name: provoke\n  actors: [P]\n- name: answer\n  actors: [G, A, V, " + actors() + "]\n"
+    )
+
+
+def relations_named_in_effects(actors: int) -> Callable[[Path], Path]:
+    """`actors` more actors related each to each (9,120 relations for 96), every relation's
+    trust changed by a rule's effect, and one effect on a relation that does not exist, last."""
+    ids = [f"X{i}" for i in range(actors)]
+    pairs = [(a, b) for a in ids for b in ids if a != b]
+
+    def actor_list() -> str:
+        tiny = yaml.safe_dump({"actors": tiny_data()["actors"]}, sort_keys=False)
+        return (
+            "\n".join(tiny.splitlines()[1:])
+            + "\n"
+            + many("  X{i}: {{name: x, rationality: 1}}", actors)()
+        )
+
+    def relations() -> str:
+        return "".join(f"- {{from: {a}, to: {b}, trust: 0.5}}\n" for a, b in pairs)
+
+    def rules() -> str:
+        effects = "".join(f"    - {{target: {a}->{b}.trust, add: 0.1}}\n" for a, b in pairs)
+        bad = "    - {target: X0->P.trust, add: 0.1}\n"
+        return "  trusting:\n    when: tension > 0.5\n    effects:\n" + effects + bad
+
+    return tiny_with(actors=actor_list, relations=relations, rules=rules)
+
+
+def attributes_weighed(count: int) -> Callable[[Path], Path]:
+    """`count` more attributes, each weighed by P's objectives, and one weighed that is none."""
+
+    def state() -> str:
+        state = tiny_data()["state"]
+        state["attributes"].update({f"q{i}": {"default": 0.5} for i in range(count)})
+        dumper = yaml.CSafeDumper if hasattr(yaml, "CSafeDumper") else yaml.SafeDumper
+        body = yaml.dump(state, Dumper=dumper, sort_keys=False)
+        return "".join(f"  {line}\n" for line in body.splitlines())
+
+    def actors() -> str:
+        tiny = yaml.safe_dump({"actors": tiny_data()["actors"]}, sort_keys=False)
+        lines = tiny.splitlines()[1:]
+        at = lines.index("    objectives:") + 1  # P's, the first actor's
+        weights = [f"      self.q{i}: 1" for i in range(count)] + ["      self.nosuch: 1"]
+        return "\n".join(lines[:at] + weights + lines[at:]) + "\n"
+
+    return tiny_with(state=state, actors=actors)
+
+
+COSTLY_CASES: list[Case] = [
+    Case(
+        "expressions to the limit, one unknown name last",
+        tiny_with(rules=formula_rules(EXPRESSION_CHARS // 4000 - 1, "tensoin > 1")),
+        ("unknown name 'tensoin'", "Did you mean 'tension'"),
+        located=True,
+    ),
+    Case(
+        "expressions past the limit",
+        tiny_with(rules=formula_rules(EXPRESSION_CHARS // 4000 + 1, "tension > 1")),
+        ("200,000 characters",),
+        located=True,
+    ),
+    Case(
+        "unknown names among 15,000 parameters",
+        tiny_with(
+            parameters=many(
+                "  p{i}: {{value: 0.5, assumption: [0, 1]}}", 15_000, last=TINY_PARAMETERS
+            ),
+            outcomes=many("  o{i}: {{when: tensoin > p{i}}}", 5_000),
+        ),
+        ("unknown name 'tensoin'", "more than 1,000 problems"),
+    ),
+    Case(
+        "an unknown actor on every node",
+        tiny_with(phases=phase_of(lambda: ", ".join(["Q"] * (NODES - 1000)))),
+        ("unknown actor 'Q'", "more than 1,000 problems"),
+    ),
+    Case(
+        "a schema error on every node",
+        tiny_with(phases=phase_of(lambda: ", ".join(["[1]"] * (NODES // 2 - 1000)))),
+        ("valid string", "more than 1,000 problems"),
+    ),
+    Case(
+        "a control character on every node",
+        text("x: [" + ", ".join([r'"\e"'] * (NODES - 10)) + "]\n"),
+        ("control character", "more than 1,000 problems"),
+    ),
+    Case(
+        "a variant path that names nothing, 30,000 times",
+        tiny_with(variants=many("  v{i}: {{set: {{parameters.nope{i}: 1}}}}", 30_000)),
+        ("no 'nope", "more than 1,000 problems"),
+    ),
+    Case(
+        "variants past the limit",
+        tiny_with(variants=variants(1_000)),
+        ("1,000 variants", "more than can be checked in seconds"),
+        located=True,
+    ),
+    Case(
+        "variants to the limit, the last one wrong",
+        tiny_with(
+            variants=variants(140, last="  wrong: {set: {parameters.deterrence_strength: 99}}\n")
+        ),
+        ("after applying variant 'wrong'", "assumption range"),
+    ),
+    Case(
+        "9,120 relations named in effects, one that does not exist",
+        relations_named_in_effects(96),
+        ("there is no relation X0 -> P",),
+    ),
+    Case(
+        "an actor weighing 20,000 attributes, one that does not exist",
+        attributes_weighed(20_000),
+        ("unknown attribute 'nosuch'",),
+    ),
+]
+SCENARIO_CASES += COSTLY_CASES
+
+
 # --- saved game states (`--from-state`): a real state of the tutorial game, then damaged
 STATE = "state.json"
 TUTORIAL = Path(__file__).resolve().parents[2] / "scenarios" / "tutorial.yaml"
