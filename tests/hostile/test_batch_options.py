@@ -93,6 +93,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_an_option_out_of_range_is_refused_before_any_work(tmp_path: Path, case: str) -> None:
     command, extra, says = CASES[case]

@@ -166,8 +166,9 @@ def test_a_signal_at_a_random_moment_leaves_no_process_and_resume_completes(
 
 
 def test_sigterm_stops_a_sensitivity_analysis_like_ctrl_c_and_resume_finishes_it(tmp_path: Path):
-    args = ["sensitivity", str(TUTORIAL), "--outcome", "crisis", "--base-samples", "32"]
-    args += ["--replicates", "4", "--workers", "2", "--out", "out"]
+    args = ["sensitivity", str(TUTORIAL), "--outcome", "crisis", "--base-samples", "64"]
+    args += ["--include", "parameters.*_strength", "--replicates", "8", "--workers", "2"]
+    args += ["--out", "out"]  # 64 x (2 + 2) points x 8 = 2,048 runs
     process = start(tmp_path, *args)
     try:
         deadline = time.monotonic() + 60
