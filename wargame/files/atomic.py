@@ -329,11 +329,15 @@ def read_json(path: Path, *, what: str) -> Any:
         raise InputError([Problem(str(path), line, col, message, hint)])
 
     path = Path(path)
-    if not path.exists():
-        fail(f"no such {what} file")
-    if not path.is_file():
-        fail(f"not a file (a {what} must be a JSON file)")
-    if path.stat().st_size > MAX_JSON_BYTES:
+    try:  # (a name too long for the file system is an OSError, not a missing file)
+        if not path.exists():
+            fail(f"no such {what} file")
+        if not path.is_file():
+            fail(f"not a file (a {what} must be a JSON file)")
+        size = path.stat().st_size
+    except OSError as error:
+        fail(f"cannot read it: {error.strerror}")
+    if size > MAX_JSON_BYTES:
         fail(f"larger than the {MAX_JSON_BYTES // 2**20} MiB limit for a {what}")
     try:
         text = path.read_bytes().decode("utf-8")
