@@ -49,8 +49,6 @@ class Scenario:
     file: str
     variant: str | None
     content_hash: str
-    uncertainties: tuple[Uncertainty, ...]
-    unsourced: tuple[str, ...]
     data: Any
     disabled: frozenset[str] = frozenset()
     fixed: frozenset[str] = frozenset()
@@ -61,6 +59,24 @@ class Scenario:
     def id(self) -> str:
         """The scenario id from its metadata."""
         return self.spec.scenario.id
+
+    @property
+    def uncertainties(self) -> tuple[Uncertainty, ...]:
+        """Every number with an assumption range (see `provenance`)."""
+        return self._provenance()[1]
+
+    @property
+    def unsourced(self) -> tuple[str, ...]:
+        """World numbers with neither a source nor an assumption range, in words."""
+        return self._provenance()[0]
+
+    def _provenance(self) -> tuple[tuple[str, ...], tuple[Uncertainty, ...]]:
+        """Found when first asked for: a game needs neither (a walk over the whole spec)."""
+        if "provenance" not in self.cache:
+            unsourced, uncertain = provenance(self.spec)
+            self.cache["provenance"] = (tuple(unsourced), tuple(uncertain))
+        found: tuple[tuple[str, ...], tuple[Uncertainty, ...]] = self.cache["provenance"]
+        return found
 
     @property
     def sampled(self) -> tuple[Uncertainty, ...]:
@@ -123,7 +139,6 @@ def build(located: Located, *, variant: str | None, overrides: Sequence[str]) ->
         data, view, disabled = _apply(located, spec, variant, overrides)
         del spec
         spec, program = _check_applied(located, view, disabled, variant, overrides)
-    unsourced, uncertain = provenance(spec)
     canonical = json.dumps([data, variant], sort_keys=True, default=str)
     return Scenario(
         spec=spec,
@@ -131,8 +146,6 @@ def build(located: Located, *, variant: str | None, overrides: Sequence[str]) ->
         file=located.file,
         variant=variant,
         content_hash=hashlib.sha256(canonical.encode()).hexdigest(),
-        uncertainties=tuple(uncertain),
-        unsourced=tuple(unsourced),
         disabled=frozenset(disabled),
         fixed=frozenset(
             path.removesuffix(".value")
