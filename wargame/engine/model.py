@@ -124,6 +124,11 @@ class WargameModel(mesa.Model):
         rng: Any = None,
     ) -> None:
         super().__init__(rng=seed if rng is None else rng)
+        # Mesa wraps step() to count steps (3.3) or to run it as a scheduled event (3.5). A
+        # turn can be refused, and a refusal raised inside 3.5's event loop loses the event
+        # that plays every later step(). The model keeps its own clock (_sync_clock: steps
+        # and time are the turns completed), so step() is the plain method here.
+        del self.step
         self.game_scenario = scenario
         self.seed = int(seed)
         self.dice = KeyedRandom(self.seed)
@@ -192,14 +197,9 @@ class WargameModel(mesa.Model):
     def step(self) -> None:
         """Play one turn (or the rest of one that was begun step by step)."""
         if not self.running:
-            self._sync_clock()  # mesa's wrapper counted a step that played nothing
             return
         if self.humans:
-            try:
-                self._try_turn()
-            except WargameError:
-                self._sync_clock()  # mesa's wrapper counted a step that was refused
-                raise
+            self._try_turn()
         self._play_turn()
 
     def _play_turn(self) -> None:
