@@ -15,6 +15,7 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +32,12 @@ ENV = {
 }
 
 
-def _limit() -> None:
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))
-    resource.setrlimit(resource.RLIMIT_DATA, (MEMORY_BYTES, MEMORY_BYTES))
+def _limits(memory: int) -> Callable[[], None]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+
+    return limit
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,9 @@ class Ended:
         return self.stdout + self.stderr
 
 
-def run_limited(*args: str | Path, cwd: Path) -> Ended:
-    """`python -m wargame ARGS` in cwd under the CPU and memory limits."""
+def run_limited(*args: str | Path, cwd: Path, memory: int = MEMORY_BYTES) -> Ended:
+    """`python -m wargame ARGS` in cwd under the CPU and memory limits (a command that does
+    real work on accepted input may be given more memory than the hostile budget)."""
     try:
         done = subprocess.run(
             [sys.executable, "-m", "wargame", *map(str, args)],
@@ -60,7 +65,7 @@ def run_limited(*args: str | Path, cwd: Path) -> Ended:
             text=True,
             errors="replace",
             timeout=HANG_SECONDS,
-            preexec_fn=_limit,
+            preexec_fn=_limits(memory),
             check=False,
         )
     except subprocess.TimeoutExpired:
