@@ -170,7 +170,8 @@ def _play_moves(
     from wargame.seminar.moves import Player
 
     def turn_ended(session: Session) -> None:
-        print_turn(out, session.model.program, session.model.records[-1], detail)
+        *_, previous, record = [None, *session.model.records]
+        print_turn(out, session.model.program, record, detail, previous)
 
     def undone(session: Session, where: str) -> None:
         out.print(f"  (undone: back to {where})", markup=False, highlight=False)

@@ -16,10 +16,14 @@ if TYPE_CHECKING:
 
 
 def print_turn(
-    console: Console, program: Program, record: TurnRecord, detail: bool = False
+    console: Console,
+    program: Program,
+    record: TurnRecord,
+    detail: bool = False,
+    previous: TurnRecord | None = None,
 ) -> None:
     """Print one turn record: a rule with the turn and date, then the narrative lines."""
-    title, *lines = turn_lines(program, record, detail)
+    title, *lines = turn_lines(program, record, detail, previous)
     # Text, not str: a rule title would be read as markup ('[...]' vanishes or raises).
     console.rule(Text(title))
     for line in lines:

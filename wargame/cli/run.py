@@ -83,6 +83,7 @@ def run(
     model = _start(scenario, seed, turns, from_state, record=keep or not summary)
     budget = _StateBudget(save_state, model) if save_state is not None else None
     shown = len(model.records)
+    previous = model.records[-1] if model.records else None
     try:
         while model.running:
             model.step()
@@ -91,7 +92,8 @@ def run(
                 budget.add(fresh, model)
             if not summary:
                 for record in fresh:
-                    print_turn(out, model.program, record)
+                    print_turn(out, model.program, record, previous=previous)
+                    previous = record
             if keep:
                 shown = len(model.records)
             else:

@@ -91,21 +91,26 @@ def option_lines(program: Program, decision: DecisionRecord) -> list[str]:
     return lines
 
 
+def _clause(text: str) -> str:
+    """Text to be followed by more of the sentence: one line, no closing full stop."""
+    return " ".join(text.split()).rstrip(".;, ")
+
+
 def inject_line(program: Program, inject: InjectRecord, detail: bool = False) -> str:
     """'Event: ...' with its odds, and who added or forced it."""
-    text = " ".join(inject.description.split())
+    text = _clause(inject.description)
     if inject.ad_hoc:
-        line = f"Event added by the facilitator: {text} ({inject.reason})"
+        line = f"Event added by the facilitator: {text} ({_clause(inject.reason or '')})"
     else:
         odds = "" if inject.probability is None else f" (chance {inject.probability:.0%})"
         line = f"Event: {text}{odds}"
         if inject.reason:
-            line += f"; FIRED by the facilitator: {inject.reason}"
+            line += f"; FIRED by the facilitator: {_clause(inject.reason)}"
     if inject.forced:
-        line += f"; FORCED by the facilitator: {inject.forced}"
+        line += f"; FORCED by the facilitator: {_clause(inject.forced)}"
     if inject.rerolled:
-        line += f"; RE-ROLLED by the facilitator: {inject.rerolled}"
-    return line + (f" [{inject.key}]" if detail else "")
+        line += f"; RE-ROLLED by the facilitator: {_clause(inject.rerolled)}"
+    return line + "." + (f" [{inject.key}]" if detail else "")
 
 
 def adjudication_lines(
@@ -138,12 +143,19 @@ def adjudication_lines(
 def intervention_line(program: Program, act: Intervention) -> str:
     """A facilitator's act in words."""
     return (
-        f"Facilitator ({act.kind.replace('_', ' ')}, {act.target}): {act.detail}. Why: {act.reason}"
+        f"Facilitator ({act.kind.replace('_', ' ')}, {act.target}): {_clause(act.detail)}. "
+        f"Why: {act.reason}"
     )
 
 
-def turn_lines(program: Program, record: TurnRecord, detail: bool = False) -> list[str]:
-    """The whole turn in plain words, in the order it was played."""
+def turn_lines(
+    program: Program,
+    record: TurnRecord,
+    detail: bool = False,
+    previous: TurnRecord | None = None,
+) -> list[str]:
+    """The whole turn in plain words, in the order it was played. Given the turn before it,
+    an outcome that already held then is not announced again."""
     lines = [f"Turn {record.turn}, {record.date} ({record.rung or 'no ladder'})"]
     for inject in record.injects:
         if inject.fired and inject.phase is None:
@@ -177,7 +189,10 @@ def turn_lines(program: Program, record: TurnRecord, detail: bool = False) -> li
     if changes:
         lines.append("  State: " + ", ".join(changes))
     outcomes = {outcome_id: " ".join(text.split()) for outcome_id, text, _, _ in program.outcomes}
+    held = set(previous.outcomes_triggered) if previous is not None else set()
     for outcome in record.outcomes_triggered:
+        if outcome in held:
+            continue
         text = outcomes.get(outcome) or outcome
         lines.append(f"  Outcome: {text}" + (f" [{outcome}]" if detail else ""))
     for act in record.interventions:

@@ -10,7 +10,7 @@ terminal program (`wargame.seminar.tui`) only lays these out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wargame.engine.narrative import (
     action_label,
@@ -133,7 +133,7 @@ def board(session: Session) -> Board:
         ladder_variable=variable,
         variables=variables,
         relations=relations(session),
-        last_turn_lines=[] if last is None else summary_lines(session, last),
+        last_turn_lines=[] if last is None else summary_lines(session),
     )
 
 
@@ -156,10 +156,11 @@ def relations(session: Session) -> list[str]:
     return [text for _, text in sorted(lines, key=lambda x: x[0])]
 
 
-def summary_lines(session: Session, record: Any) -> list[str]:
-    """A finished turn in a few sentences: events, who did what, dice, outcomes, state."""
+def summary_lines(session: Session) -> list[str]:
+    """The last finished turn in a few sentences: events, who did what, dice, outcomes, state."""
     program = session.model.program
-    lines = [line.strip() for line in turn_lines(program, record)[1:]]
+    *_, previous, record = [None, *session.model.records]
+    lines = [line.strip() for line in turn_lines(program, record, previous=previous)[1:]]
     keep = ("Event", "Vote", "State:", "Outcome:", "Facilitator")
     sentences = []
     for phase in record.phases:
