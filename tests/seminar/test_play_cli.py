@@ -10,6 +10,7 @@ entry; a journal altered after the game fails the replay.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import signal
@@ -187,6 +188,29 @@ def test_options_that_do_not_go_together_are_refused(tmp_path: Path) -> None:
         ended = run_cli(*args, cwd=tmp_path)
         assert ended.returncode == 2 and says in ended.stderr, (args, ended.stderr)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json"]
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "says"),
+    [
+        (lambda p: p.mkdir(), ("--session", "s"), "is a directory, not a regular file"),
+        (lambda p: os.mkfifo(p), ("--session", "s", "--force"), "is a FIFO (named pipe)"),
+        (lambda p: p.symlink_to("/dev/null"), ("--session", "s", "--force"), "character device"),
+        (lambda p: None, ("--session", "s/nothing/g.json"), "s/nothing/g.json"),
+        (lambda p: os.mkfifo(p), ("--resume", "s"), "is a FIFO (named pipe)"),
+    ],
+    ids=["a directory", "a FIFO", "a link to a device", "in no folder", "resume a FIFO"],
+)
+def test_a_session_file_that_cannot_be_written_is_refused_before_the_game(
+    tmp_path: Path, make: Any, args: tuple[str, ...], says: str
+) -> None:
+    make(tmp_path / "s")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    scenario = () if "--resume" in args else (KOREA, "--human", "JP")
+    ended = run_cli("play", *scenario, *args, "--moves", MOVES, cwd=tmp_path)
+    assert ended.returncode == 2 and says in ended.stderr, ended.stderr
+    assert "Traceback" not in ended.stderr + ended.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from wargame.cli.consoles import err, out
 from wargame.cli.printing import print_final, print_turn
 from wargame.engine.snapshot import MAX_SEED, MAX_TURN
 from wargame.errors import WargameError
+from wargame.files.atomic import check_outputs, output_target
 
 if TYPE_CHECKING:
     from wargame.seminar.moves import Moves
@@ -95,11 +96,14 @@ def play(
             )
         if scenario_from_session:
             raise WargameError("--scenario-from-session goes with --resume")
-        if session.exists() and not force:
+        if session.is_file() and not force:
             raise WargameError(
                 f"{session} exists; continue it with --resume {session}, or pass --force "
                 "to start a new game over it"
             )
+        # A directory, FIFO or device, a missing folder or one that cannot be written: refused
+        # before the scenario is read or a game begun.
+        check_outputs([("--session", session)], force=force)
     script = read_moves(moves) if moves is not None else None
     if resume is not None:
         game, path, writer, start = _resume(resume, scenario_from_session, script)
@@ -150,6 +154,7 @@ def _resume(
 ) -> tuple[Session, Path, SessionWriter, int | None]:
     from wargame.seminar.sessionfile import load_session, saver
 
+    output_target(path, "--resume")  # written again at every phase: a regular file
     game, saved = load_session(path, scenario_from_session=from_session)
     writer = saver(path, saved.scenario.path, saved.scenario.text)
     game.autosave = writer
