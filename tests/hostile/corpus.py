@@ -908,7 +908,11 @@ def saved_session() -> str:
         session.advance()
         session.advance()
         session.end_turn()
-    return SessionWriter(Path(SESSION), TUTORIAL, TUTORIAL.read_text()).text(session)
+    text = SessionWriter(Path(SESSION), TUTORIAL, TUTORIAL.read_text()).text(session)
+    # written here, the file would name the scenario from this folder; it is read elsewhere
+    relative = json.dumps(os.path.relpath(TUTORIAL))
+    assert f'"path": {relative}' in text
+    return text.replace(f'"path": {relative}', f'"path": {json.dumps(str(TUTORIAL))}', 1)
 
 
 def session_bytes(content: str | bytes) -> Callable[[Path], Path]:

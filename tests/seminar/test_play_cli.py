@@ -13,6 +13,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -301,3 +302,36 @@ def test_teams_not_named_keep_the_variant_s_doctrines(tmp_path: Path) -> None:
     assert "(doctrine blue_weak)" in done.stdout and "(human team) made no move" in done.stdout
     saved = json.loads((tmp_path / "g.json").read_text())
     assert saved["scenario"]["variant"] == "weak" and saved["controllers"] == {"Green": "human"}
+
+
+def test_a_game_resumes_and_replays_from_any_folder_and_moved_whole(tmp_path: Path) -> None:
+    """The session holds the scenario's place from its own folder, not from where `play`
+    was started: `replay` and `--resume` work from another folder, and after the folder
+    holding both was moved."""
+    seminar = tmp_path / "seminar"
+    (seminar / "games").mkdir(parents=True)
+    shutil.copy(SCENARIOS / "tutorial.yaml", seminar / "tutorial.yaml")
+    moves = "format: wargame-moves/1\nentries:\n"
+    moves += "  - {turn: 1, phase: response, moves: {Green: []}}\n"
+    (seminar / "moves.yaml").write_text(moves)
+    started = run_cli(
+        "play", "tutorial.yaml", "--human", "Green", "--turns", "2", "--session",
+        "games/g.json", "--moves", "moves.yaml", cwd=seminar,
+    )  # fmt: skip
+    # the moves file ends in turn 2: the game stops there, saved, waiting for Green
+    assert started.returncode == 2 and "no entry" in started.stderr, started.stderr
+    assert json.loads((seminar / "games" / "g.json").read_text())["scenario"]["path"] == (
+        "../tutorial.yaml"
+    )
+    elsewhere = run_cli("replay", seminar / "games" / "g.json", cwd=tmp_path)
+    assert elsewhere.returncode == 0 and elsewhere.stdout.startswith("identical"), elsewhere.stderr
+    assert "seminar/games/../tutorial.yaml" in elsewhere.stdout
+    moved = tmp_path / "moved"
+    seminar.rename(moved)
+    more = moves + "  - {turn: 2, phase: response, moves: {Green: []}}\n"
+    (moved / "moves.yaml").write_text(more)
+    resumed = run_cli(
+        "play", "--resume", "moved/games/g.json", "--moves", "moved/moves.yaml", cwd=tmp_path
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "turns played: 2" in resumed.stdout

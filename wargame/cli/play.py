@@ -152,11 +152,11 @@ def _start(
 def _resume(
     path: Path, from_session: bool, script: Moves | None
 ) -> tuple[Session, Path, SessionWriter, int | None]:
-    from wargame.seminar.sessionfile import load_session, saver
+    from wargame.seminar.sessionfile import load_session, saver, scenario_location
 
     output_target(path, "--resume")  # written again at every phase: a regular file
     game, saved = load_session(path, scenario_from_session=from_session)
-    writer = saver(path, saved.scenario.path, saved.scenario.text)
+    writer = saver(path, scenario_location(path, saved.scenario), saved.scenario.text)
     game.autosave = writer
     start = None
     if script is not None and saved.moves is not None and saved.moves.sha256 == script.sha256:

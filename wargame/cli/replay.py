@@ -20,7 +20,7 @@ def replay(
     ] = False,
 ) -> None:
     """Replay a session's journal and check that it gives every recorded turn (exit 1 if not)."""
-    from wargame.seminar.sessionfile import load_session
+    from wargame.seminar.sessionfile import load_session, scenario_location
 
     try:
         game, saved = load_session(session, scenario_from_session=scenario_from_session)
@@ -29,8 +29,9 @@ def replay(
         raise typer.Exit(1) from None
     out.print(
         f"identical: {len(saved.journal)} journal entries replayed on "
-        f"{saved.scenario.path} (seed {saved.seed}) give the {len(saved.records)} recorded "
-        f"turn(s); the game stands at turn {game.model.state.turn} ({game.model.stage})",
+        f"{scenario_location(session, saved.scenario)} (seed {saved.seed}) give the "
+        f"{len(saved.records)} recorded turn(s); the game stands at turn "
+        f"{game.model.state.turn} ({game.model.stage})",
         markup=False,
         highlight=False,
     )

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -41,6 +42,9 @@ class ScenarioCopy(_Strict):
     """Which scenario the game is played on, and a copy of its text."""
 
     path: str
+    """Where the scenario is, relative to the session file's folder (as written since the
+    session files were first read from another folder; an older file's path, relative to the
+    folder the game was started in, is still found from there)."""
     id: str
     variant: str | None
     sha256: str
@@ -106,7 +110,7 @@ class SessionWriter:
         progress: Callable[[], MovesProgress | None] | None = None,
     ) -> None:
         self.path = Path(path)
-        self.scenario_path = str(scenario_path)
+        self.scenario_path = _relative_to(Path(scenario_path), self.path.parent)
         self.scenario_text = scenario_text
         self.progress = progress
         self._encoded: dict[int, tuple[object, str]] = {}
@@ -240,13 +244,30 @@ def load_session(
     return session, saved
 
 
+def _relative_to(scenario: Path, folder: Path) -> str:
+    """The scenario's path as the session file holds it: from the session's folder, so that a
+    game can be resumed from any folder, and a folder moved whole (game and scenario) too."""
+    return os.path.relpath(os.path.abspath(scenario), os.path.abspath(folder))
+
+
+def scenario_location(session_path: Path, copy: ScenarioCopy) -> Path:
+    """Where the session's scenario file is: its path from the session file's folder, or (a
+    file written before paths were kept that way) from the current folder."""
+    given = Path(copy.path)
+    if given.is_absolute():
+        return given
+    beside = Path(session_path).parent / given
+    return given if given.exists() and not beside.exists() else beside
+
+
 def _scenario(path: Path, copy: ScenarioCopy, from_session: bool) -> Scenario:
     if from_session:
         return load_scenario_text(
             copy.text, file=f"{path} (scenario saved with it)", variant=copy.variant
         )
+    location = scenario_location(path, copy)
     try:
-        scenario = load_scenario(copy.path, variant=copy.variant)
+        scenario = load_scenario(location, variant=copy.variant)
     except InputError as error:
         raise InputError(
             [
@@ -256,21 +277,21 @@ def _scenario(path: Path, copy: ScenarioCopy, from_session: bool) -> Scenario:
                     None,
                     f"the scenario this game was played on cannot be loaded now: "
                     f"{error.problems[0]}",
-                    "restore that file (or run from the folder the game was started in), "
-                    "or pass --scenario-from-session to go on with the copy saved in the "
-                    "session",
+                    f"put the scenario back at {location} (its place from the session "
+                    "file's folder), or pass --scenario-from-session to go on with the copy "
+                    "saved in the session",
                 )
             ]
         ) from None
     if scenario.content_hash != copy.sha256:
-        current = Path(copy.path).read_text(encoding="utf-8", errors="replace")
+        current = location.read_text(encoding="utf-8", errors="replace")
         raise InputError(
             [
                 Problem(
                     str(path),
                     None,
                     None,
-                    f"the scenario {copy.path} has changed since this session was saved "
+                    f"the scenario {location} has changed since this session was saved "
                     f"({changed_lines(copy.text, current)})",
                     "restore the scenario file, or pass --scenario-from-session to go on "
                     "with the copy saved in the session",
