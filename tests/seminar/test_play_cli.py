@@ -335,3 +335,41 @@ def test_a_game_resumes_and_replays_from_any_folder_and_moved_whole(tmp_path: Pa
     )
     assert resumed.returncode == 0, resumed.stderr
     assert "turns played: 2" in resumed.stdout
+
+
+@pytest.mark.parametrize(("result", "fires"), [("fired", True), ("not fired", False)])
+def test_a_moves_file_forces_a_later_turn_s_inject(
+    tmp_path: Path, result: str, fires: bool
+) -> None:
+    """`force: t2:inject:ID` at turn 1's start: turn 2's die for that inject is not rolled,
+    the inject fires (or not) as forced, and the narrative says the facilitator forced it."""
+    guam = {
+        "description": "Pyongyang threatens Guam.",
+        "probability": 0.5,
+        "effects": [{"target": "tension", "add": 0.1}],
+    }
+    data = tiny_data(actors=scripted(P="p_always"), injects={"guam": guam})
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(data))
+    force = {"force": "t2:inject:guam", "result": result, "reason": "the room's scenario"}
+    moves = {
+        "format": "wargame-moves/1",
+        "entries": [
+            {"turn": 1, "phase": "turn start", "start": [force]},
+            {"turn": 1, "phase": "answer", "moves": {"G": []}},
+            {"turn": 2, "phase": "answer", "moves": {"G": []}},
+        ],
+    }
+    (tmp_path / "moves.yaml").write_text(yaml.safe_dump(moves, sort_keys=False))
+    done = run_cli(
+        "play", "tiny.yaml", "--human", "G", "--turns", "2", "--session", "g.json",
+        "--moves", "moves.yaml", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = json.loads((tmp_path / "g.json").read_text())["records"][1]
+    inject = next(i for i in record["injects"] if i["id"] == "guam")
+    assert (inject["fired"], inject["forced"]) == (fires, "the room's scenario")
+    turn_2 = done.stdout[done.stdout.index("Turn 2") :]
+    said = "FORCED by the facilitator: the room's scenario"
+    told = "Event: " if fires else "Event held back: "  # forced either way, it is told
+    assert f"{told}Pyongyang threatens Guam (chance 50%); {said}." in turn_2
+    assert "Guam.;" not in done.stdout

@@ -103,7 +103,7 @@ def inject_line(program: Program, inject: InjectRecord, detail: bool = False) ->
         line = f"Event added by the facilitator: {text} ({_clause(inject.reason or '')})"
     else:
         odds = "" if inject.probability is None else f" (chance {inject.probability:.0%})"
-        line = f"Event: {text}{odds}"
+        line = f"Event: {text}{odds}" if inject.fired else f"Event held back: {text}{odds}"
         if inject.reason:
             line += f"; FIRED by the facilitator: {_clause(inject.reason)}"
     if inject.forced:
@@ -158,7 +158,7 @@ def turn_lines(
     an outcome that already held then is not announced again."""
     lines = [f"Turn {record.turn}, {record.date} ({record.rung or 'no ladder'})"]
     for inject in record.injects:
-        if inject.fired and inject.phase is None:
+        if (inject.fired or inject.forced) and inject.phase is None:
             lines.append("  " + inject_line(program, inject, detail))
     for phase in record.phases:
         lines.append(f"  [{phase.phase}]")
