@@ -244,3 +244,30 @@ def test_a_human_voter_votes_and_the_facilitator_forces_the_vote(tmp_path: Path)
     assert run(SeminarApp(session, game), vote_and_force) == 0
     votes = [e for e in json.loads(game.read_text())["journal"] if e["kind"] == "plan"]
     assert {"V": {"g_resolution": "v_support"}} in [e["votes"] for e in votes]
+
+
+async def hold_back_next_turn_s_inject(app: SeminarApp, pilot: Any) -> None:
+    await say(pilot, "next 1 maybe")
+    await say(pilot, "a reason")
+    assert "'maybe' is not an outcome here: write fired or held" in screen(app, "status")
+    await say(pilot, "next 1 held")
+    assert "Reason for deciding that inject 1 is held next turn" in asking(app), asking(app)
+    await say(pilot, "the room is not ready for Guam")
+    assert "t2:inject:guam is decided" in screen(app, "status"), screen(app, "status")
+    while not asking(app).startswith("The game is over"):
+        await say(pilot, "0" if asking(app).startswith("GUARANTOR") else "")
+    await say(pilot, "quit")
+
+
+def test_the_facilitator_decides_the_next_turn_s_inject_from_the_screen(tmp_path: Path) -> None:
+    guam = {"description": "Pyongyang threatens Guam", "probability": 1.0, "effects": []}
+    data = tiny_data(actors=scripted(P="p_always"), injects={"guam": guam})
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(data))
+    game = tmp_path / "game.json"
+    session, _ = _start(tmp_path / "tiny.yaml", "G", None, 1, 2, game)
+    assert run(SeminarApp(session, game), hold_back_next_turn_s_inject) == 0
+    first, second = json.loads(game.read_text())["records"]
+    assert [i["fired"] for i in first["injects"]] == [True]  # a sure thing, left alone
+    assert [(i["fired"], i["forced"]) for i in second["injects"]] == [
+        (False, "the room is not ready for Guam")
+    ]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from wargame.engine.model import FIRED, NOT_FIRED
 from wargame.errors import WargameError, suggest
 from wargame.seminar import view
 
@@ -159,6 +160,18 @@ class Desk:
         self._between_phases()
         self.session.fire_inject(inject, reason)
         self.settle()
+
+    def force_next_turn(self, which: str, outcome: str, reason: str) -> str:
+        """Decide now whether one of the scenario's injects (by number or id) fires at the
+        start of the next turn ('fired' or 'held'); its die is then not rolled. The key."""
+        ids = [i.id for i in self.session.model.program.injects]
+        inject = ids[int(which) - 1] if which.isdigit() and 1 <= int(which) <= len(ids) else which
+        results = {"fired": FIRED, "fires": FIRED, "held": NOT_FIRED, "quiet": NOT_FIRED}
+        if outcome not in results:
+            raise WargameError(f"'{outcome}' is not an outcome here: write fired or held")
+        key = f"t{self.session.model.state.turn + 1}:inject:{inject}"
+        self.session.force(key, results[outcome], reason)
+        return key
 
     def add_event(self, description: str, changes: str, reason: str) -> None:
         """An ad-hoc event: free text and state changes ('tension +0.05; NK.capability =0.6')."""

@@ -38,6 +38,7 @@ HELP = [
     ("r N", "(at a review) re-roll item N"),
     ("replace TEAM", "(at a review) replace an agent's moves"),
     ("inject", "add an event: one of the scenario's (by number) or a new one"),
+    ("next N fired|held", "decide whether the scenario's inject N comes at the next turn"),
     ("hand TEAM WHO", "hand a team to human, agent or script:DOCTRINE"),
     ("undo N", "go back N steps (starts of phases and turns)"),
     ("save", "write the session file now (it is also written after every phase)"),
@@ -176,6 +177,8 @@ class SeminarApp(App[int]):
             self._undo(words[1:])
         elif head in ("inject", "event"):
             self._inject(words[1:], ad_hoc=head == "event")
+        elif head == "next":
+            self._next(words[1:])
         elif head == "hand":
             self._hand(words[1:])
         elif head == "replace":
@@ -221,6 +224,19 @@ class SeminarApp(App[int]):
                 self.reason(f"re-rolling item {number}", lambda why: self.desk.reroll(number, why))
         else:
             self.note = "at a review: Enter accepts, f N RESULT forces, r N re-rolls (F1: all)"
+
+    def _next(self, args: list[str]) -> None:
+        if len(args) != 2:
+            self.note = "write: next N fired (or held): inject N at the next turn's start"
+            return
+        which, outcome = args
+        self.reason(
+            f"deciding that inject {which} is {outcome} next turn",
+            lambda why: self._said(self.desk.force_next_turn(which, outcome, why)),
+        )
+
+    def _said(self, key: str) -> None:
+        self.note = f"done: {key} is decided; its die will not be rolled"
 
     def _undo(self, args: list[str]) -> None:
         if args and not args[0].isdigit():
