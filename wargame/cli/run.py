@@ -14,6 +14,7 @@ with `record=False`, which gives the same summary and outcomes).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +22,7 @@ import typer
 
 from wargame.cli.consoles import FileArg, err, out
 from wargame.cli.printing import print_final, print_turn
+from wargame.engine.records import RUN_FORMAT
 from wargame.engine.snapshot import MAX_SEED, MAX_TURN, WHAT
 from wargame.errors import InputError, WargameError
 from wargame.files.atomic import (
@@ -108,7 +110,19 @@ def run(
     print_final(out, scenario, result)
     texts = []  # every output checked before any is written: all or none
     if json_out is not None:
-        written = {"summary": result, "records": [r.to_json() for r in model.records]}
+        written = {
+            "format": RUN_FORMAT,
+            "scenario": {
+                # from the JSON file's folder, as a session file names its scenario
+                "path": os.path.relpath(os.path.abspath(file), os.path.abspath(json_out.parent)),
+                "id": scenario.id,
+                "variant": scenario.variant,
+                "overrides": list(set_ or ()),
+                "sha256": scenario.content_hash,
+            },
+            "summary": result,
+            "records": [r.to_json() for r in model.records],
+        }
         texts.append((json_out, json_text(json_out, written, read_back=False)))  # not read back
     if save_state is not None:
         fix = f"play fewer than {model.state.turn:,} turns in a game you save (--turns)"

@@ -577,6 +577,13 @@ class WargameModel(mesa.Model):
         self._item_results(key)
         turn_text, stream, rest = key.split(":", 2)
         turn = int(turn_text[1:])
+        detail = "re-rolled"
+        for item in self.planned():  # what the draw had given, for the record
+            if item.key == key and item.roll is not None:
+                detail += f" (it had rolled {item.roll:.3f}: {item.result})"
+            elif ":vote:" in key and item.key == key.rsplit(":vote:", 1)[0]:
+                ballot = item.votes.get(key.rsplit(":", 1)[1])
+                detail += f" (the vote had been {ballot})" if ballot else ""
 
         def change() -> None:
             if ":vote:" in key:
@@ -586,7 +593,7 @@ class WargameModel(mesa.Model):
             else:
                 self.dice.reroll(stream, turn, f"die:{rest}")
             self.rerolled[key] = reason
-            self._intervene("reroll", key, "re-rolled", reason)
+            self._intervene("reroll", key, detail, reason)
 
         self._replan(change)
 
@@ -1107,8 +1114,15 @@ def decision_record(
     program: Program, decision: Decision, replaced: tuple[list[str], str] | None = None
 ) -> DecisionRecord:
     """The record of a decision: the chosen options, the top five weighed with their terms,
-    the sentence that explains it, and what a facilitator replaced (earlier choice, reason)."""
-    ranked = sorted(decision.options, key=lambda o: -o.probability)[:5]
+    the sentence that explains it, and what a facilitator replaced (earlier choice, reason).
+    A human team's chosen options are kept too when they are not among the top five: the
+    after-action report sets them against what the team's agent would have chosen."""
+    ranked = sorted(decision.options, key=lambda o: -o.probability)
+    top = ranked[:5]
+    if decision.controller == "human":
+        chosen = {a.id for a in decision.chosen}
+        top += [o for o in ranked[5:] if o.action.id in chosen]
+    ranked = top
     record = DecisionRecord(
         actor=decision.actor,
         controller=decision.controller,

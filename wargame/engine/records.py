@@ -199,6 +199,11 @@ class TurnRecord:
 _RECORDS = TypeAdapter(list[TurnRecord])
 
 
+RUN_FORMAT = "wargame-run/1"
+"""`wargame run --json`: the scenario it played (path from the file's folder, variant, --set
+options, content hash), the summary and every turn record."""
+
+
 def turn_records_from_json(data: Any) -> list[TurnRecord]:
     """Typed records from `to_json` output; raises pydantic's ValidationError if malformed."""
     return _RECORDS.validate_python(data)
