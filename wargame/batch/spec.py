@@ -38,6 +38,10 @@ class BatchSpec:
     """Given points to play instead of a sample (sensitivity designs), `replicates` each."""
     point_names: tuple[str, ...] = ()
     replicates: int = 1
+    from_states: tuple[dict[str, Any], ...] = ()
+    """Several states to continue, `replicates` runs each (run r plays state r // replicates
+    with the seed of run r % replicates: the same dice from every state, common random
+    numbers across states as across variants). Used by continuations, not by batches."""
 
     def fingerprint(self) -> dict[str, Any]:
         """What must match for a directory to be resumed with this batch."""
@@ -58,12 +62,21 @@ class BatchSpec:
             "from_state_sha256": None
             if self.from_state is None
             else hashlib.sha256(json.dumps(self.from_state, sort_keys=True).encode()).hexdigest(),
+            "from_states_sha256": None
+            if not self.from_states
+            else hashlib.sha256(json.dumps(self.from_states, sort_keys=True).encode()).hexdigest(),
         }
 
 
 def run_seed(batch_seed: int, run: int) -> int:
     """The game seed of run `run`: the same for every variant (common random numbers)."""
     return derive_seed(batch_seed, "run", run)
+
+
+def game_seed(spec: BatchSpec, run: int) -> int:
+    """The seed run `run` of the batch plays with (continuations of several states share
+    theirs: run r of each state has the seed of run r)."""
+    return run_seed(spec.seed, run % spec.replicates if spec.from_states else run)
 
 
 _LOADED: dict[tuple[str, str, tuple[str, ...]], Scenario] = {}
@@ -87,7 +100,7 @@ def design(spec: BatchSpec) -> Design | PointDesign | None:
         ranges = {u.path: u for v in spec.variants for u in scenario_of(spec, v).sampled}
         given = [Dimension(n, ranges[n].low, ranges[n].high) for n in spec.point_names]
         return PointDesign(given, spec.points, spec.replicates)
-    if spec.sample == "none" or spec.from_state is not None:
+    if spec.sample == "none" or spec.from_state is not None or spec.from_states:
         return None
     dims: dict[str, Dimension] = {}
     for variant in spec.variants:

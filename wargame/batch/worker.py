@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wargame.batch.sampling import Design, PointDesign
-from wargame.batch.spec import BatchSpec, columns, design, run_seed, scenario_of
+from wargame.batch.spec import BatchSpec, columns, design, game_seed, scenario_of
 from wargame.engine.model import WargameModel
 from wargame.scenario.loading import Scenario
 
@@ -26,14 +26,14 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
     rows: list[dict[str, Any]] = []
     steps: list[dict[str, Any]] = []
     for run in range(start, stop):
-        seed = run_seed(spec.seed, run)
+        seed = game_seed(spec, run)
         values = sample.values(run) if sample is not None else {}
         for variant, scenario in scenarios.items():
             row: dict[str, Any] = {"run": run, "variant": variant, "seed": seed}
             row |= {f"in.{k}": v for k, v in values.items()}
             try:
                 inputs = {k: v for k, v in values.items() if k in sampled[variant]}
-                model = _game(spec, scenario, seed, inputs if values else None)
+                model = _game(spec, run, scenario, seed, inputs if values else None)
                 try:
                     while model.running:
                         model.step()
@@ -53,16 +53,18 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
 
 
 def _game(
-    spec: BatchSpec, scenario: Scenario, seed: int, inputs: dict[str, float] | None
+    spec: BatchSpec, run: int, scenario: Scenario, seed: int, inputs: dict[str, float] | None
 ) -> WargameModel:
-    if spec.from_state is not None:
+    state = spec.from_states[run // spec.replicates] if spec.from_states else spec.from_state
+    if state is not None:
         # Play on to the scenario's last turn (restore stops at a terminal outcome).
         model = WargameModel.restore(
             scenario,
-            spec.from_state,
+            state,
             record=False,
             check=False,  # checked once, in run()
-            turns=scenario.spec.scenario.turns,
+            # a batch plays on to the scenario's end; continuations to the game's own
+            turns=None if spec.from_states else scenario.spec.scenario.turns,
             any_variant=True,
         )
         return model.reseed(seed)

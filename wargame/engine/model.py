@@ -1094,7 +1094,11 @@ def _attribute(name: str) -> Any:
 
 def _view(state: DeterrenceState) -> StateView:
     summary = state.summary()
-    return StateView(summary["variables"], summary["attributes"])
+    relations = [
+        (u, v, {k: round(float(x), 6) for k, x in sorted(d.items())})
+        for u, v, d in state.graph.edges(data=True)
+    ]
+    return StateView(summary["variables"], summary["attributes"], relations)
 
 
 def _json(item: Any) -> dict[str, Any]:

@@ -160,12 +160,15 @@ class Intervention:
 
 @dataclass(slots=True)
 class StateView:
-    """Variables and attributes, rounded for display."""
+    """Variables, attributes and relations, rounded for display."""
 
     __pydantic_config__ = _STRICT
 
     variables: dict[str, float]
     attributes: dict[str, dict[str, float]]
+    relations: list[tuple[str, str, dict[str, float]]] = field(default_factory=list)
+    """(source, target, {trust, alliance, trade, ...}) of every relation (records written
+    before relations were kept have none)."""
 
 
 @dataclass(slots=True)

@@ -1,0 +1,76 @@
+"""Monte Carlo continuations of a game: from each of several saved states, many games played
+on to the game's last turn, under one or more policy variants.
+
+The after-action report's risk timeline asks this of the state at the start of every turn:
+"from here, how likely was each outcome by the end?". The games go out in chunks through the
+batch runner's executors (local processes or a Dask cluster). Run r of every state and every
+variant plays with the same seed (common random numbers): a change across turns or variants
+is the game's, not the dice's. Nothing is written to disk; the result is one table in memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wargame.batch.executors import dispatch
+from wargame.batch.runner import usable_cores
+from wargame.batch.spec import BatchSpec, chunk_count, chunks
+from wargame.errors import WargameError
+
+MAX_CONTINUATIONS = 10_000_000
+"""States × runs × variants one call may play (a report's risk timeline is far below)."""
+
+
+def play_continuations(
+    scenario_name: str,
+    scenario_text: str,
+    states: Sequence[dict[str, Any]],
+    *,
+    variants: Sequence[str],
+    runs: int,
+    seed: int = 0,
+    workers: int = 1,
+    client: Any = None,
+) -> pa.Table:
+    """One row per (state, run, variant): `state` (index into `states`), `run`, `variant`,
+    `seed`, `error`, `turns`, and the batch columns (`outcome.*` is the turn an outcome first
+    held, before or after the state, or null). `states` are `WargameModel.snapshot()`s of
+    one scenario, already checked; each is played on to its own last turn."""
+    if runs < 1 or not states or not variants:
+        raise WargameError("continuations need at least one state, one variant and one run")
+    if len(states) * runs * len(variants) > MAX_CONTINUATIONS:
+        raise WargameError(
+            f"{len(states)} states x {runs} runs x {len(variants)} variants is more than "
+            f"{MAX_CONTINUATIONS:,} games: give fewer runs"
+        )
+    total = len(states) * runs
+    width = max(1, min(workers, 4 * usable_cores())) if client is None else max(1, workers)
+    spec = BatchSpec(
+        scenario_name=scenario_name,
+        scenario_text=scenario_text,
+        variants=tuple(variants),
+        overrides=(),
+        runs=total,
+        seed=seed,
+        sample="none",
+        # a few chunks per worker, so that the last ones end together
+        chunk_size=max(1, math.ceil(total / (4 * width))),
+        from_states=tuple(states),
+        replicates=runs,
+    )
+    parts: dict[int, pa.Table] = {}
+
+    def finished(start: int, result: tuple[pa.Table, pa.Table | None]) -> None:
+        parts[start] = result[0]
+
+    dispatch(spec, chunks(spec), chunk_count(spec), width, client, finished)
+    table = pa.concat_tables([parts[start] for start in sorted(parts)])
+    state = pc.divide(table.column("run"), runs)  # int64 / int64: integer division
+    replicate = pc.subtract(table.column("run"), pc.multiply(state, runs))
+    table = table.set_column(table.schema.get_field_index("run"), "run", replicate)
+    return table.add_column(0, "state", state)
