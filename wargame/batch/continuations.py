@@ -34,6 +34,7 @@ def play_continuations(
     variants: Sequence[str],
     runs: int,
     seed: int = 0,
+    overrides: Sequence[str] = (),
     workers: int = 1,
     client: Any = None,
 ) -> pa.Table:
@@ -54,7 +55,7 @@ def play_continuations(
         scenario_name=scenario_name,
         scenario_text=scenario_text,
         variants=tuple(variants),
-        overrides=(),
+        overrides=tuple(overrides),
         runs=total,
         seed=seed,
         sample="none",

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from wargame.cli import batch, play, replay, run, schema, sensitivity, validate
+from wargame.cli import batch, play, replay, report, run, schema, sensitivity, validate
 from wargame.cli.consoles import err, plain_text_streams
 from wargame.errors import WargameError
 
@@ -28,6 +28,7 @@ app.command()(sensitivity.sensitivity)
 app.command()(schema.schema)
 app.command()(play.play)
 app.command()(replay.replay)
+app.command()(report.report)
 
 
 def main() -> None:
