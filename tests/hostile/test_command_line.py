@@ -95,6 +95,8 @@ def _bare(hint: Any) -> type:
     for arg in (hint, *typing.get_args(hint)):
         if arg in (int, str, Path, bool):
             return typing.cast(type, arg)
+        if typing.get_origin(arg) is typing.Literal:  # a choice of words
+            return str
         if typing.get_origin(arg) is list:
             return _bare(typing.get_args(arg)[0])
     raise AssertionError(f"a parameter of a type this test does not know: {hint}")
@@ -136,6 +138,8 @@ SMALL: dict[tuple[str, str], list[str]] = {
     ("sensitivity", "base_samples"): ["1", "2"],
     ("sensitivity", "workers"): ["1"],
     ("run", "turns"): ["1", "2", "3"],
+    ("report", "risk"): ["0", "1", "2"],
+    ("report", "workers"): ["1", "2"],
 }
 REFUSED_COUNTS = ["0", "-1", str(2**48 + 1), str(10**20), DIGITS, "", "abc", "1.5", "١"]
 
@@ -201,6 +205,8 @@ class Folder:
             target.write_bytes(b"")
         elif kind == "state":
             shutil.copy(self.root / "state.json", target)
+        elif kind == "record":
+            shutil.copy(self.root / "record.json", target)
         elif kind == "in nothing":
             name = f"nothing/{name}"
         elif kind == "non-ASCII":
@@ -231,6 +237,7 @@ PLAUSIBLE: dict[str, list[str]] = {
     "variants": ["base", "weak,strong", "base,strong"],
     "baseline": ["base", "weak"],
     "sample": ["lhs", "random", "none"],
+    "format_": ["html", "md"],
     "outcome": ["crisis", "new_normal_set_in"],
     "include": ["*", "parameters.*"],
     "set_": ["parameters.deterrence_strength=1.5", "parameters.spiral_strength=0.5"],
@@ -240,6 +247,7 @@ PLAUSIBLE_PATHS: dict[str, list[str]] = {
     "json_out": ["new", "new", "junk"],
     "save_state": ["new", "new", "junk"],
     "out": ["new"],
+    "output": ["new", "new", "junk"],
     "file": ["scenario"],
     "files": ["scenario"],
 }
@@ -250,6 +258,8 @@ def _plausible(
 ) -> st.SearchStrategy[Callable[[Folder], str]] | None:
     if (command, parameter.name) in SMALL:
         return st.sampled_from(SMALL[(command, parameter.name)]).map(_constant)
+    if (command, parameter.name) == ("report", "file"):
+        return st.just(lambda folder: folder.path("record"))
     if parameter.kind is Path and parameter.name in PLAUSIBLE_PATHS:
         kinds = st.sampled_from(PLAUSIBLE_PATHS[parameter.name])
         return kinds.map(lambda kind: lambda folder: folder.path(kind))
@@ -311,6 +321,7 @@ def play(line: list[Callable[[Folder], str]]) -> tuple[list[str], Ended, list[in
         root = Path(name)
         shutil.copy(TUTORIAL, root / "tutorial.yaml")
         shutil.copy(_tutorial_state(), root / "state.json")
+        shutil.copy(_tutorial_state().parent / "record.json", root / "record.json")
         folder = Folder(root, [])
         args = [make(folder) for make in line]
         ended = run_limited(*args, cwd=root, memory=MEMORY.get(args[0], MEMORY_BYTES))
@@ -342,7 +353,7 @@ def _tutorial_state() -> Path:
         shutil.copy(TUTORIAL, folder / "tutorial.yaml")
         made = run_limited(
             "run", "tutorial.yaml", "--turns", "2", "--summary", "--save-state", "state.json",
-            cwd=folder,
+            "--json", "record.json", cwd=folder,
         )  # fmt: skip
         assert made.code == 0, made.output
         _STATE.append(folder / "state.json")
@@ -379,7 +390,10 @@ def fuzz_settings(examples: int) -> settings:
     )
 
 
-EXAMPLES = {"validate": 10, "run": 12, "batch": 8, "sensitivity": 6, "schema": 3, "replay": 4}
+EXAMPLES = {
+    "validate": 10, "run": 12, "batch": 8, "sensitivity": 6, "schema": 3, "replay": 4,
+    "report": 8,
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c not in LEFT_OUT])

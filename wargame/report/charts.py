@@ -46,7 +46,7 @@ class Series:
 
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]  # without the XML prolog and doctype: inline in HTML
@@ -64,7 +64,7 @@ def line_chart(
     height: float = 2.8,
 ) -> str:
     """Lines over the turns, intervals drawn as hatched bands, bounds as the y range."""
-    figure, axes = plt.subplots(figsize=(width, height))
+    figure, axes = plt.subplots(figsize=(width, height), layout="constrained")
     for i, line in enumerate(series):
         style, marker = STYLES[i % len(STYLES)]
         colour = COLOURS[i % len(COLOURS)]
@@ -75,7 +75,7 @@ def line_chart(
         if line.low is not None and line.high is not None:
             axes.fill_between(
                 line.x, line.low, line.high, color=colour, alpha=0.15, hatch="///",
-                linewidth=0, label=f"{line.label}: 95% interval",
+                linewidth=0,
             )  # fmt: skip
     axes.set_title(title)
     axes.set_xlabel(x_label)
@@ -86,7 +86,7 @@ def line_chart(
         axes.set_ylim(low - pad, high + pad)
     if x_ticks is not None:
         axes.set_xticks(list(x_ticks))
-    if len(series) > 1 or any(s.low is not None for s in series):
+    if len(series) > 1:
         axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return _svg(figure)
 
@@ -107,7 +107,12 @@ def small_multiples(
     """A grid of small line charts sharing the x axis, each over its own bounds."""
     rows = -(-len(panels) // columns)
     figure, grid = plt.subplots(
-        rows, columns, figsize=(7.2, 1.75 * rows + 0.6), sharex=True, squeeze=False
+        rows,
+        columns,
+        figsize=(7.2, 1.75 * rows + 0.6),
+        sharex=True,
+        squeeze=False,
+        layout="constrained",
     )
     for axes, panel in zip(grid.flat, panels, strict=False):
         axes.plot(panel.x, panel.y, color=COLOURS[0], marker="o", markersize=2.5, linewidth=1.2)
@@ -123,7 +128,6 @@ def small_multiples(
     for axes in grid[:, 0]:
         axes.set_ylabel(y_label, fontsize=7)
     figure.suptitle(title)
-    figure.tight_layout()
     return _svg(figure)
 
 
@@ -131,7 +135,9 @@ def rung_chart(
     title: str, turns: Sequence[int], rungs: Sequence[str], ladder: Sequence[str]
 ) -> str:
     """The escalation ladder's rung by turn, as steps over the named rungs."""
-    figure, axes = plt.subplots(figsize=(6.4, max(1.8, 0.35 * len(ladder) + 0.8)))
+    figure, axes = plt.subplots(
+        figsize=(6.4, max(1.8, 0.35 * len(ladder) + 0.8)), layout="constrained"
+    )
     index = {name: i for i, name in enumerate(ladder)}
     axes.step(turns, [index[r] for r in rungs], where="mid", color=COLOURS[0], marker="o")
     axes.set_yticks(range(len(ladder)))
@@ -157,7 +163,7 @@ def relations_chart(
     for source, target, data in edges:
         graph.add_edge(source, target, **data)
     where = positions or nx.circular_layout(graph)
-    figure, axes = plt.subplots(figsize=(5.2, 4.4))
+    figure, axes = plt.subplots(figsize=(5.2, 4.4), layout="constrained")
     nx.draw_networkx_nodes(
         graph, where, ax=axes, node_color="#f2f2f2", edgecolors="#1b1b1b", node_size=1500
     )

@@ -191,11 +191,13 @@ def _teams(program: Program, records: Sequence[TurnRecord]) -> list[TeamLine]:
                 spans[-1] = (controller, spans[-1][1], record.turn)
             else:
                 spans.append((controller, record.turn, record.turn))
-        words = [
-            f"{_who(c)}" + (f" (turns {a}-{b})" if len(spans) > 1 else "") for c, a, b in spans
-        ]
+        words = [_who(c) + (_turns(a, b) if len(spans) > 1 else "") for c, a, b in spans]
         lines.append(TeamLine(actor, actor_label(program, actor), "; then ".join(words) or "-"))
     return lines
+
+
+def _turns(first: int, last: int) -> str:
+    return f" (turn {first})" if first == last else f" (turns {first}-{last})"
 
 
 def _who(controller: str) -> str:

@@ -172,9 +172,9 @@ def risk_figures(game: Game, risk: RiskTimeline) -> list[Figure]:
         figures.append(
             Figure(
                 f"risk-{outcome}",
-                f"{text or outcome}: the chance it happens by the end of the game, seen from "
-                f"the start of each turn ({risk.runs} continuations each, 95% Wilson "
-                "intervals).",
+                f"{(text or outcome).rstrip('.')}: the chance it happens by the end of the "
+                f"game, seen from the start of each turn ({risk.runs} continuations each; "
+                "shaded: 95% Wilson intervals).",
                 charts.line_chart(
                     f"Risk of '{outcome}' by the game's end",
                     series,
