@@ -724,3 +724,29 @@ def test_a_worker_killed_mid_batch_is_replaced_and_the_batch_completes(tmp_path)
     pd.testing.assert_frame_equal(frame, runs_table(reference), check_exact=True)
     assert not no_tmp_files(out)  # the chunks in flight on the killed worker left no half file
     assert not list((out / "parts").glob("*"))
+
+
+def test_a_pool_that_stops_handing_out_work_is_an_error_not_a_wait_for_ever(monkeypatch):
+    """The pool's manager thread puts work on a queue that needs a thread of its own; when
+    that thread cannot start (out of memory), the manager dies and no future would ever
+    complete. Found by the command-line property test (report --risk under 256 MiB)."""
+    import multiprocessing
+    import multiprocessing.queues
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    from wargame.batch.executors import _first_done
+    from wargame.errors import RunError
+
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(multiprocessing.queues.Queue, "_start_thread", no_thread)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # (it is expected)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(abs, -1)
+        began = time.monotonic()
+        with pytest.raises(RunError, match="stopped handing out work"):
+            _first_done(pool, [future])
+        assert time.monotonic() - began < 10
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -8,10 +8,12 @@ chunks in flight are played again.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +31,8 @@ POOL_RESTARTS = 3
 """How often a pool whose worker died is replaced before the batch gives up (resumable)."""
 PARENT_CHECK_SECONDS = 0.5
 """How often a worker process checks that the batch that started it is still there."""
+MANAGER_CHECK_SECONDS = 1.0
+"""How often a batch waiting on its local pool checks that the pool still hands out work."""
 
 
 class Chunks:
@@ -88,7 +92,7 @@ def dispatch(
                 _bounded(
                     work,
                     submit,
-                    lambda futures: wait(futures, return_when=FIRST_COMPLETED).done,
+                    lambda futures, pool=pool: _first_done(pool, futures),  # type: ignore[misc]
                     finished,
                     limit=2 * width,
                     cancel=False,  # (cancelled futures of a pool that then breaks: 3.11 bug)
@@ -127,13 +131,30 @@ def _worker_started(parent: int) -> None:
     too): a worker never outlives its batch, and with the workers gone the resource tracker
     ends as well. (SIGTERM keeps its default: the pool ends broken workers with it.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _die_with_parent() and os.getppid() == parent:
+        return
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_CHECK_SECONDS)
         os._exit(1)
 
-    threading.Thread(target=watch, name="wargame-parent-watch", daemon=True).start()
+    try:
+        threading.Thread(target=watch, name="wargame-parent-watch", daemon=True).start()
+    except RuntimeError:  # no thread to be had (out of memory): no work can be done either
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG): needs
+    no thread, so it holds when memory is short too. False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(1, signal.SIGKILL, 0, 0, 0)) == 0  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
 
 
 class _Lost(Exception):
@@ -203,6 +224,26 @@ def _on_dask(
             again = isinstance(cause, CancelledError)  # e.g. the scattered spec was lost
             if not again or attempt == POOL_RESTARTS:
                 raise stopped(cause) from None
+
+
+def _first_done(pool: ProcessPoolExecutor, futures: list[Any]) -> set[Any]:
+    """The futures done first; a RunError if the pool can no longer finish any. Its manager
+    thread feeds the workers: if it died (it could not start a thread of its own, out of
+    memory), no future would ever complete and the batch would wait for ever."""
+    while True:
+        done = wait(futures, timeout=MANAGER_CHECK_SECONDS, return_when=FIRST_COMPLETED).done
+        if done:
+            return done
+        manager = getattr(pool, "_executor_manager_thread", None)  # (CPython 3.9 to 3.13)
+        if manager is not None and not manager.is_alive():
+            # its workers wait for work that will never come: end them, or leaving would
+            # wait for them (multiprocessing joins its children at exit)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            raise RunError(
+                "the worker pool stopped handing out work (most likely out of memory or "
+                "threads); the finished runs are kept: give fewer --workers, or more memory"
+            )
 
 
 def _bounded(

@@ -8,6 +8,7 @@ place and the fix; 130 interrupted.
 from __future__ import annotations
 
 import sys
+import threading
 
 import typer
 
@@ -34,6 +35,7 @@ app.command()(report.report)
 def main() -> None:
     """Console entry point: user errors become messages and exit codes, never tracebacks."""
     plain_text_streams()
+    threading.excepthook = _thread_failed
     try:
         code = app(standalone_mode=False)
     except WargameError as error:
@@ -57,3 +59,10 @@ def main() -> None:
             sys.exit(exit_code)
         raise
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _thread_failed(args: threading.ExceptHookArgs) -> None:
+    """A background thread that fails (a worker pool's, out of memory) says so in a line;
+    the command that waits on it reports what that means for the work."""
+    name = args.thread.name if args.thread is not None else "a background thread"
+    err.print(f"warning: {name} stopped: {args.exc_type.__name__}: {args.exc_value}", markup=False)
