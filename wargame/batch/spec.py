@@ -44,8 +44,9 @@ class BatchSpec:
     numbers across states as across variants). Used by continuations, not by batches."""
 
     def fingerprint(self) -> dict[str, Any]:
-        """What must match for a directory to be resumed with this batch."""
-        return {
+        """What must match for a directory to be resumed with this batch (continuations of
+        several states are played in memory, never resumed: they add a key of their own)."""
+        found = {
             "scenario": self.scenario_name,
             "scenario_sha256": hashlib.sha256(self.scenario_text.encode()).hexdigest(),
             "variants": list(self.variants),
@@ -62,10 +63,11 @@ class BatchSpec:
             "from_state_sha256": None
             if self.from_state is None
             else hashlib.sha256(json.dumps(self.from_state, sort_keys=True).encode()).hexdigest(),
-            "from_states_sha256": None
-            if not self.from_states
-            else hashlib.sha256(json.dumps(self.from_states, sort_keys=True).encode()).hexdigest(),
         }
+        if self.from_states:
+            text = json.dumps(self.from_states, sort_keys=True)
+            found["from_states_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+        return found
 
 
 def run_seed(batch_seed: int, run: int) -> int:
