@@ -1,0 +1,80 @@
+"""The report in a real browser: Debian's chromium, driven by Playwright, opens the HTML file
+offline, logs no console error, finds every section and chart, prints to A4, and a
+screenshot is taken (kept in the test's folder; the README's is docs/img/report.png).
+
+CI installs chromium (`apt-get install chromium`, in .ci/run). The browser runs with the
+network closed to it: a report that tried to fetch anything would log an error here.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+from conftest import SCENARIOS, run_cli
+from playwright import sync_api
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",  # as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.mark.slow
+def test_the_report_renders_in_chromium_with_no_console_error(tmp_path: Path) -> None:
+    assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install chromium"
+    played = run_cli(
+        "play", SCENARIOS / "korea_2017_over_japan.yaml", "--human", "JP,KR", "--seed", "7",
+        "--turns", "3", "--session", "game.json", "--moves",
+        SCENARIOS / "moves" / "korea_rehearsal.yaml", cwd=tmp_path,
+    )  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    made = run_cli("report", "game.json", "-o", "report.html", "--risk", "20", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+
+    problems: list[str] = []
+    requests: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((tmp_path / "report.html").as_uri())
+        page.wait_for_load_state("load")
+        headings = page.locator("h2").all_inner_texts()
+        charts = page.locator("figure svg").count()
+        turns = page.locator("div.turn").count()
+        shown = page.locator("#interventions").is_visible()
+        page.screenshot(path=str(tmp_path / "report.png"))
+        page.pdf(path=str(tmp_path / "report.pdf"), format="A4")
+        browser.close()
+
+    assert problems == []
+    assert [u for u in requests if not u.startswith("file://")] == []
+    assert headings[:4] == [
+        "Summary",
+        "Facilitator interventions",
+        "The road not taken",
+        "Risk timeline",
+    ]
+    assert {"Charts", "Timeline"} <= set(headings)
+    assert charts >= 8 and turns == 3 and shown
+    assert png_size(tmp_path / "report.png") == (1100, 1400)
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") > 3
