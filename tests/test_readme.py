@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT
 
 README = ROOT / "README.md"
-SLOW = ("wargame batch", "wargame sensitivity", "batch.run(")
+SLOW = ("wargame batch", "wargame sensitivity", "batch.run(", "--risk")
 """Blocks that play batches (thousands of games): marked slow, still run in CI."""
 
 
