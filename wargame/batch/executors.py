@@ -8,12 +8,10 @@ chunks in flight are played again.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -131,8 +129,6 @@ def _worker_started(parent: int) -> None:
     too): a worker never outlives its batch, and with the workers gone the resource tracker
     ends as well. (SIGTERM keeps its default: the pool ends broken workers with it.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if _die_with_parent() and os.getppid() == parent:
-        return
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -143,18 +139,6 @@ def _worker_started(parent: int) -> None:
         threading.Thread(target=watch, name="wargame-parent-watch", daemon=True).start()
     except RuntimeError:  # no thread to be had (out of memory): no work can be done either
         os._exit(1)
-
-
-def _die_with_parent() -> bool:
-    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG): needs
-    no thread, so it holds when memory is short too. False where that is not available."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return int(libc.prctl(1, signal.SIGKILL, 0, 0, 0)) == 0  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return False
 
 
 class _Lost(Exception):
