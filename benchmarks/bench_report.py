@@ -10,7 +10,8 @@ command (a fresh process each time, imports included, as a facilitator runs it):
 2. `wargame report run.json -o risk.html --risk N --workers W`: wall time, the continuation
    games it played and their turns per second, side by side with the batch runner's on the
    same machine in the same run (`wargame batch`, the same workers, as many games of the
-   scenario's variants): the report's risk timeline should cost what its games cost.
+   scenario's variants, as many turns in all): the report's risk timeline should cost what
+   its games cost.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def main() -> None:
             f"  {games:,} continuation games, {turns:,} turns: {turns / risk_seconds:,.0f} turns/s"
         )
 
-        runs = max(1, games // (policies * 12))
+        runs = max(1, turns // (policies * 12))  # as many turns as the continuations played
         began = time.perf_counter()
         wargame(
             "batch", KOREA, "--runs", runs, "--workers", args.workers, "--sample", "none",

@@ -56,13 +56,14 @@ def report(
 ) -> None:
     """Write the after-action report of a game: summary, timeline, interventions, the road
     not taken, charts, and (with --risk) the risk timeline."""
-    from wargame.batch.runner import WORKERS_PER_CORE, usable_cores
+    if risk:  # --workers serves the risk timeline only (and the batch machinery is large)
+        from wargame.batch.runner import WORKERS_PER_CORE, usable_cores
 
-    if workers > WORKERS_PER_CORE * usable_cores():
-        raise WargameError(
-            f"--workers must be at most {WORKERS_PER_CORE * usable_cores()} "
-            f"({WORKERS_PER_CORE} per core), got {workers}"
-        )
+        if workers > WORKERS_PER_CORE * usable_cores():
+            raise WargameError(
+                f"--workers must be at most {WORKERS_PER_CORE * usable_cores()} "
+                f"({WORKERS_PER_CORE} per core), got {workers}"
+            )
     charts = output.parent / f"{output.stem}_charts"
     check_outputs([("--out", output)], force=force)
     if format_ == "md" and charts.exists() and not force:
@@ -71,13 +72,14 @@ def report(
     from wargame.report.figures import game_figures, risk_figures
     from wargame.report.game import read_game
     from wargame.report.render import html_report, markdown_report
-    from wargame.report.risk import risk_timeline
 
     game = read_game(file, scenario)
     content = build_content(game)
     figures = game_figures(game)
     timeline = None
     if risk:
+        from wargame.report.risk import risk_timeline  # (the batch machinery: only if asked)
+
         timeline = risk_timeline(game, runs=risk, workers=workers, seed=seed)
     extra = risk_figures(game, timeline) if timeline is not None else []
     if format_ == "html":

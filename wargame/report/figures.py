@@ -4,12 +4,15 @@ what, with which titles, labels and units. Drawing is `charts`; this module pick
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wargame.engine.narrative import actor_label
 from wargame.report import charts
 from wargame.report.charts import Series
 from wargame.report.game import Game
-from wargame.report.risk import RiskTimeline
+
+if TYPE_CHECKING:
+    from wargame.report.risk import RiskTimeline
 
 
 @dataclass(frozen=True)

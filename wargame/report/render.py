@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from wargame import __version__
 from wargame.report.content import Content
 from wargame.report.figures import Figure
-from wargame.report.risk import RiskTimeline
+
+if TYPE_CHECKING:
+    from wargame.report.risk import RiskTimeline
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("wargame.report", "templates"),

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict
 
-from wargame.engine.model import Stage, WargameModel
 from wargame.errors import WargameError
 
 if TYPE_CHECKING:
+    from wargame.engine.model import Stage, WargameModel
     from wargame.engine.policies import Decision
     from wargame.engine.records import AdjudicationRecord, InjectRecord, TurnRecord
     from wargame.scenario.loading import Scenario
@@ -134,6 +134,8 @@ class Session:
     ) -> Session:
         """A new game; `controllers` hands teams to 'human', 'agent' or 'script:DOCTRINE'."""
         given = dict(controllers or {})
+        from wargame.engine.model import WargameModel  # (reading a session file needs none)
+
         model = WargameModel(scenario, seed=seed, turns=turns, controllers=given)
         session = cls(scenario, model, int(seed), turns, given)
         if clock is not None:
@@ -283,7 +285,7 @@ class Session:
             )
         target = self.history[position]
         self.model.release()
-        self.model = WargameModel.restore(self.scenario, target.snapshot, check=False)
+        self.model = type(self.model).restore(self.scenario, target.snapshot, check=False)
         self.model.records = list(target.records)
         del self.journal[target.journal_length :]
         del self.history[position + 1 :]
