@@ -139,6 +139,8 @@ SMALL: dict[tuple[str, str], list[str]] = {
     ("sensitivity", "workers"): ["1"],
     ("run", "turns"): ["1", "2", "3"],
     ("report", "risk"): ["0", "1", "2"],
+    ("score", "runs"): ["1", "2"],
+    ("score", "workers"): ["1"],
     ("report", "workers"): ["1", "2"],
 }
 REFUSED_COUNTS = ["0", "-1", str(2**48 + 1), str(10**20), DIGITS, "", "abc", "1.5", "١"]
@@ -248,6 +250,7 @@ PLAUSIBLE_PATHS: dict[str, list[str]] = {
     "save_state": ["new", "new", "junk"],
     "out": ["new"],
     "output": ["new", "new", "junk"],
+    "observed": ["scenario", "junk"],
     "file": ["scenario"],
     "files": ["scenario"],
 }
@@ -395,7 +398,7 @@ def fuzz_settings(examples: int) -> settings:
 
 EXAMPLES = {
     "validate": 10, "run": 12, "batch": 8, "sensitivity": 6, "schema": 3, "replay": 4,
-    "report": 8,
+    "report": 8, "score": 6,
 }  # fmt: skip
 
 

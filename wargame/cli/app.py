@@ -12,7 +12,7 @@ import threading
 
 import typer
 
-from wargame.cli import batch, play, replay, report, run, schema, sensitivity, validate
+from wargame.cli import batch, play, replay, report, run, schema, score, sensitivity, validate
 from wargame.cli.consoles import err, plain_text_streams
 from wargame.errors import WargameError
 
@@ -30,6 +30,7 @@ app.command()(schema.schema)
 app.command()(play.play)
 app.command()(replay.replay)
 app.command()(report.report)
+app.command()(score.score)
 
 
 def main() -> None:
