@@ -22,7 +22,7 @@ from wargame.scenario.problems import schema_problems
 from wargame.scenario.yamlsafe import Located, load_yaml
 
 OBSERVED_FORMAT = "wargame-observed/1"
-WHAT = "observation file"
+WHAT = "scoring observation"
 
 
 class _Strict(BaseModel):
