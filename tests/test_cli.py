@@ -218,7 +218,10 @@ def test_run_json_writes_the_records_and_the_summary(wargame, tmp_path):
     result = wargame("run", TUTORIAL, "--seed", "3", "--summary", "--json", "out.json")
     assert result.returncode == 0
     written = json.loads((tmp_path / "out.json").read_text())
-    assert set(written) == {"records", "summary"}
+    assert set(written) == {"format", "scenario", "records", "summary"}
+    assert written["format"] == "wargame-run/1"
+    assert written["scenario"]["id"] == "tutorial" and written["scenario"]["overrides"] == []
+    assert (tmp_path / written["scenario"]["path"]).resolve() == Path(TUTORIAL).resolve()
     assert [r["turn"] for r in written["records"]] == [1, 2, 3, 4, 5, 6]
     assert written["summary"]["seed"] == 3 and written["summary"]["turns_played"] == 6
 

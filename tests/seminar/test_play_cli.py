@@ -34,6 +34,8 @@ def comparable(path: Path) -> dict[str, Any]:
     """A session file without the times it was written and its inputs were given."""
     data = json.loads(path.read_text())
     data.pop("saved_at")
+    # the scenario named from the session's folder: the same file from folders of any depth
+    data["scenario"]["path"] = str((path.parent / data["scenario"]["path"]).resolve())
     for entry in data["journal"] + data["log"]:
         entry.pop("time")
     return data

@@ -46,6 +46,7 @@ from wargame.engine.records import (
     InterventionKind,
     OptionRecord,
     PhaseRecord,
+    RelationView,
     StateView,
     TurnRecord,
     turn_records_from_json,
@@ -1095,7 +1096,7 @@ def _attribute(name: str) -> Any:
 def _view(state: DeterrenceState) -> StateView:
     summary = state.summary()
     relations = [
-        (u, v, {k: round(float(x), 6) for k, x in sorted(d.items())})
+        RelationView(u, v, {k: round(float(x), 6) for k, x in sorted(d.items())})
         for u, v, d in state.graph.edges(data=True)
     ]
     return StateView(summary["variables"], summary["attributes"], relations)

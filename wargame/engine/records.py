@@ -159,6 +159,17 @@ class Intervention:
 
 
 @dataclass(slots=True)
+class RelationView:
+    """One relation's values (trust, alliance, trade, ...), rounded for display."""
+
+    __pydantic_config__ = _STRICT
+
+    source: str
+    target: str
+    values: dict[str, float]
+
+
+@dataclass(slots=True)
 class StateView:
     """Variables, attributes and relations, rounded for display."""
 
@@ -166,9 +177,8 @@ class StateView:
 
     variables: dict[str, float]
     attributes: dict[str, dict[str, float]]
-    relations: list[tuple[str, str, dict[str, float]]] = field(default_factory=list)
-    """(source, target, {trust, alliance, trade, ...}) of every relation (records written
-    before relations were kept have none)."""
+    relations: list[RelationView] = field(default_factory=list)
+    """Every relation (records written before relations were kept have none)."""
 
 
 @dataclass(slots=True)

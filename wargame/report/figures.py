@@ -134,7 +134,8 @@ def _belief_figures(game: Game) -> list[Figure]:
 
 def _relation_figures(game: Game) -> list[Figure]:
     program, records = game.scenario.program, game.records
-    start, end = records[0].state_before.relations, records[-1].state_after.relations
+    start = [(r.source, r.target, r.values) for r in records[0].state_before.relations]
+    end = [(r.source, r.target, r.values) for r in records[-1].state_after.relations]
     if not start and not end:
         return []
     names = {actor: actor_label(program, actor) for actor in program.actors}
