@@ -45,8 +45,8 @@ class Reference(_Strict):
 
     @model_validator(mode="after")
     def _one(self) -> Reference:
-        given = [n for n in ("poisson", "probability", "normal") if getattr(self, n) is not None]
-        if len(given) != 1:
+        forecasts = (self.poisson, self.probability, self.normal)
+        if sum(f is not None for f in forecasts) != 1:
             raise ValueError("give exactly one of poisson, probability or normal")
         return self
 
@@ -70,17 +70,21 @@ class Quantity(_Strict):
 
     @model_validator(mode="after")
     def _one_measure(self) -> Quantity:
-        given = [n for n in ("count", "outcome", "final") if getattr(self, n) is not None]
-        if len(given) != 1:
+        if sum(m is not None for m in (self.count, self.outcome, self.final)) != 1:
             raise ValueError("give exactly one of count, outcome or final")
         if (self.outcome is not None) != isinstance(self.observed, bool):
             raise ValueError(
                 "an outcome is observed as true or false; a count or value as a number"
             )
-        if self.reference is not None:
-            wanted = {"count": "poisson", "outcome": "probability", "final": "normal"}[given[0]]
-            if getattr(self.reference, wanted) is None:
-                raise ValueError(f"the reference of a {given[0]} quantity is a {wanted} forecast")
+        reference = self.reference
+        if reference is not None:
+            wanted, given = {
+                "count": ("poisson", reference.poisson),
+                "outcome": ("probability", reference.probability),
+                "final": ("normal", reference.normal),
+            }[self.kind]
+            if given is None:
+                raise ValueError(f"the reference of a {self.kind} quantity is a {wanted} forecast")
         return self
 
     @property
