@@ -113,3 +113,18 @@ def test_first_difference_names_the_place():
     )
     assert first_difference([1, 2], [1]) == "records: 2 items saved, 1 replayed"
     assert first_difference({"a": 1}, {"a": 1}) == ""
+
+
+def test_a_writer_removes_the_temp_files_a_killed_writer_left(tmp_path):
+    """A SIGKILL during a write leaves `.NAME.*.tmp` (nothing can remove it then): the next
+    writer of the session (start or --resume) removes it, and nothing else."""
+    from wargame.seminar.sessionfile import saver
+
+    target = tmp_path / "g.json"
+    target.write_text("{}")
+    left = tmp_path / ".g.json.k1ll3d.tmp"
+    left.write_text('{"half": ')
+    other = tmp_path / ".other.json.k1ll3d.tmp"
+    other.write_text("another file's")
+    saver(target, tmp_path / "s.yaml", "text")
+    assert not left.exists() and other.exists() and target.read_text() == "{}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import json
 import math
 import os
@@ -304,6 +305,21 @@ def write_text(
             raise
     except OSError as error:
         raise write_error(target.path, error, kept=kept, then=then) from None
+
+
+def remove_left_temps(path: Path) -> int:
+    """Remove the temp files a write of `path` left when its process was killed outright
+    (SIGKILL, power loss: nothing can remove them then): `.NAME.*.tmp` beside the file. For
+    files one process writes at a time (a session file); returns how many were removed."""
+    real = Path(os.path.realpath(path))
+    removed = 0
+    with contextlib.suppress(OSError):
+        for temp in _folder(real).glob(f".{glob.escape(real.name)}.*.tmp"):
+            if temp.is_file() and not temp.is_symlink():
+                with contextlib.suppress(OSError):
+                    temp.unlink()
+                    removed += 1
+    return removed
 
 
 def write_json(

@@ -24,7 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from wargame.engine.records import TurnRecord, turn_records_to_json
 from wargame.engine.snapshot import MAX_SEED, MAX_TURN
 from wargame.errors import InputError, Problem, RunError, WargameError
-from wargame.files.atomic import containers_in, json_size_problem, read_json, write_text
+from wargame.files.atomic import (
+    containers_in,
+    json_size_problem,
+    read_json,
+    remove_left_temps,
+    write_text,
+)
 from wargame.scenario.loading import Scenario, load_scenario, load_scenario_text
 from wargame.scenario.problems import schema_problems
 from wargame.scenario.yamlsafe import Located
@@ -178,7 +184,9 @@ def saver(
     text: str,
     progress: Callable[[], MovesProgress | None] | None = None,
 ) -> SessionWriter:
-    """A writer of the session to `path` (what Session.autosave calls)."""
+    """A writer of the session to `path` (what Session.autosave calls). Temp files that a
+    killed writer of the same session left are removed first."""
+    remove_left_temps(path)
     return SessionWriter(path, scenario_path, text, progress)
 
 
