@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wargame.batch.executors import dispatch
-from wargame.batch.runner import usable_cores
+from wargame.batch.runner import WORKERS_PER_CORE, usable_cores
 from wargame.batch.spec import BatchSpec, chunk_count, chunks
 from wargame.errors import WargameError
 
@@ -50,7 +50,8 @@ def play_continuations(
             f"{MAX_CONTINUATIONS:,} games: give fewer runs"
         )
     total = len(states) * runs
-    width = max(1, min(workers, 4 * usable_cores())) if client is None else max(1, workers)
+    most = WORKERS_PER_CORE * usable_cores()
+    width = max(1, min(workers, most)) if client is None else max(1, workers)
     spec = BatchSpec(
         scenario_name=scenario_name,
         scenario_text=scenario_text,

@@ -392,6 +392,19 @@ def check_options(
             f"runs must be at most 2**48 = {MAX_RUNS:,} (the largest batch the sampler "
             f"and the run numbers support), got {shown(runs)}"
         )
+    check_workers(workers)
+    if not 0 <= seed <= MAX_SEED:
+        raise WargameError(f"seed must be between 0 and 2**64 - 1, got {shown(seed)}")
+    if sample not in ("lhs", "random", "none"):
+        raise WargameError(f"sample must be lhs, random or none, got '{sample}'")
+    if chunk_size is not None and not 1 <= chunk_size <= MAX_CHUNK_ROWS:
+        raise WargameError(
+            f"chunk_size must be between 1 and {MAX_CHUNK_ROWS:,} runs, got {shown(chunk_size)}"
+        )
+
+
+def check_workers(workers: int) -> None:
+    """At least 1 and at most WORKERS_PER_CORE per core this process may use."""
     if workers < 1:
         raise WargameError(f"workers must be at least 1, got {shown(workers)}")
     most = WORKERS_PER_CORE * usable_cores()
@@ -401,14 +414,6 @@ def check_options(
             f"{usable_cores()}), got {shown(workers)}: more worker processes than cores only add "
             "start-up time and memory (each loads the engine); use a Dask cluster "
             "(--scheduler) to play on more machines"
-        )
-    if not 0 <= seed <= MAX_SEED:
-        raise WargameError(f"seed must be between 0 and 2**64 - 1, got {shown(seed)}")
-    if sample not in ("lhs", "random", "none"):
-        raise WargameError(f"sample must be lhs, random or none, got '{sample}'")
-    if chunk_size is not None and not 1 <= chunk_size <= MAX_CHUNK_ROWS:
-        raise WargameError(
-            f"chunk_size must be between 1 and {MAX_CHUNK_ROWS:,} runs, got {shown(chunk_size)}"
         )
 
 

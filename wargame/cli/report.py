@@ -57,13 +57,9 @@ def report(
     """Write the after-action report of a game: summary, timeline, interventions, the road
     not taken, charts, and (with --risk) the risk timeline."""
     if risk:  # --workers serves the risk timeline only (and the batch machinery is large)
-        from wargame.batch.runner import WORKERS_PER_CORE, usable_cores
+        from wargame.batch.runner import check_workers
 
-        if workers > WORKERS_PER_CORE * usable_cores():
-            raise WargameError(
-                f"--workers must be at most {WORKERS_PER_CORE * usable_cores()} "
-                f"({WORKERS_PER_CORE} per core), got {workers}"
-            )
+        check_workers(workers)
     charts = output.parent / f"{output.stem}_charts"
     check_outputs([("--out", output)], force=force)
     if format_ == "md" and charts.exists() and not force:

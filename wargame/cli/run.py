@@ -14,7 +14,6 @@ with `record=False`, which gives the same summary and outcomes).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -30,6 +29,7 @@ from wargame.files.atomic import (
     containers_in,
     json_size_problem,
     json_text,
+    path_from,
     write_text,
 )
 from wargame.files.saved import read_snapshot
@@ -114,7 +114,7 @@ def run(
             "format": RUN_FORMAT,
             "scenario": {
                 # from the JSON file's folder, as a session file names its scenario
-                "path": os.path.relpath(os.path.abspath(file), os.path.abspath(json_out.parent)),
+                "path": path_from(json_out.parent, file),
                 "id": scenario.id,
                 "variant": scenario.variant,
                 "overrides": list(set_ or ()),

@@ -63,7 +63,7 @@ def score(
     scores = []
     for quantity in obs.data.quantities:
         if quantity.count is not None:
-            sample_values = sum(table[f"count.{name}"].fillna(0) for name in quantity.count)
+            sample_values = sum(table[f"count.{key}"].fillna(0) for key in quantity.count)
         elif quantity.outcome is not None:
             sample_values = table[f"outcome.{quantity.outcome}"].notna().astype(float)
         else:

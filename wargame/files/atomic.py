@@ -307,6 +307,12 @@ def write_text(
         raise write_error(target.path, error, kept=kept, then=then) from None
 
 
+def path_from(folder: Path, path: str | Path) -> str:
+    """`path` as written in a file kept in `folder`: relative to that folder, so that the
+    file can be read from any folder, and a folder moved whole keeps its references."""
+    return os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+
+
 def remove_left_temps(path: Path) -> int:
     """Remove the temp files a write of `path` left when its process was killed outright
     (SIGKILL, power loss: nothing can remove them then): `.NAME.*.tmp` beside the file. For

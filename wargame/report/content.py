@@ -159,12 +159,13 @@ def build_content(game: Game) -> Content:
         Fact("Record", f"{'session file' if game.kind == 'session' else 'run'} {game.path.name}"),
     ]
     interventions = _interventions(program, records)
+    outcomes = _outcomes(program, records)
     return Content(
         title=f"After-action report: {spec.title}",
         facts=facts,
         teams=_teams(program, records),
-        outcomes=_outcomes(program, records),
-        turned_on=_turned_on(program, records, interventions),
+        outcomes=outcomes,
+        turned_on=_turned_on(program, records, outcomes, interventions),
         final_state=[
             Fact(name, f"{value:.3f}") for name, value in last.state_after.variables.items()
         ]
@@ -216,7 +217,10 @@ def _outcomes(program: Program, records: Sequence[TurnRecord]) -> list[OutcomeLi
 
 
 def _turned_on(
-    program: Program, records: Sequence[TurnRecord], interventions: Sequence[InterventionLine]
+    program: Program,
+    records: Sequence[TurnRecord],
+    outcomes: Sequence[OutcomeLine],
+    interventions: Sequence[InterventionLine],
 ) -> list[str]:
     """A few plain sentences on what the game turned on: the biggest turn, outcomes, the
     rungs reached, the facilitator's hand."""
@@ -244,8 +248,7 @@ def _turned_on(
         f"The most escalatory turn was turn {hottest.turn} ({hottest.date}, escalation "
         f"score {hottest.escalation_score:g})" + (f": {', '.join(moves[:4])}." if moves else ".")
     )
-    happened = _outcomes(program, records)
-    done = [o for o in happened if o.turn is not None]
+    done = [o for o in outcomes if o.turn is not None]
     if done:
         sentences.append(
             "Outcomes: " + "; ".join(f"{o.text.rstrip('.')} (turn {o.turn})" for o in done) + "."

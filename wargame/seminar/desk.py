@@ -155,8 +155,7 @@ class Desk:
 
     def fire_inject(self, which: str, reason: str) -> None:
         """One of the scenario's injects, by number (in `injects()`) or id."""
-        ids = [i.id for i in self.session.model.program.injects]
-        inject = ids[int(which) - 1] if which.isdigit() and 1 <= int(which) <= len(ids) else which
+        inject = self._inject_id(which)
         self._between_phases()
         self.session.fire_inject(inject, reason)
         self.settle()
@@ -164,8 +163,7 @@ class Desk:
     def force_next_turn(self, which: str, outcome: str, reason: str) -> str:
         """Decide now whether one of the scenario's injects (by number or id) fires at the
         start of the next turn ('fired' or 'held'); its die is then not rolled. The key."""
-        ids = [i.id for i in self.session.model.program.injects]
-        inject = ids[int(which) - 1] if which.isdigit() and 1 <= int(which) <= len(ids) else which
+        inject = self._inject_id(which)
         results = {"fired": FIRED, "fires": FIRED, "held": NOT_FIRED, "quiet": NOT_FIRED}
         if outcome not in results:
             raise WargameError(f"'{outcome}' is not an outcome here: write fired or held")
@@ -191,6 +189,11 @@ class Desk:
         return [(i.id, " ".join(i.description.split())) for i in self.session.model.program.injects]
 
     # -- inside ----------------------------------------------------------------------------
+    def _inject_id(self, which: str) -> str:
+        """The id of one of the scenario's injects given by its number (in `injects()`) or id."""
+        ids = [i.id for i in self.session.model.program.injects]
+        return ids[int(which) - 1] if which.isdigit() and 1 <= int(which) <= len(ids) else which
+
     def _between_phases(self) -> None:
         """Events land between phases: a plan under review is applied first."""
         model = self.session.model

@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import difflib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,6 +26,7 @@ from wargame.errors import InputError, Problem, RunError, WargameError
 from wargame.files.atomic import (
     containers_in,
     json_size_problem,
+    path_from,
     read_json,
     remove_left_temps,
     write_text,
@@ -116,7 +116,7 @@ class SessionWriter:
         progress: Callable[[], MovesProgress | None] | None = None,
     ) -> None:
         self.path = Path(path)
-        self.scenario_path = _relative_to(Path(scenario_path), self.path.parent)
+        self.scenario_path = path_from(self.path.parent, scenario_path)
         self.scenario_text = scenario_text
         self.progress = progress
         self._encoded: dict[int, tuple[object, str]] = {}
@@ -250,12 +250,6 @@ def load_session(
         if difference:
             raise RunError(f"{path}: replaying the journal does not give its records: {difference}")
     return session, saved
-
-
-def _relative_to(scenario: Path, folder: Path) -> str:
-    """The scenario's path as the session file holds it: from the session's folder, so that a
-    game can be resumed from any folder, and a folder moved whole (game and scenario) too."""
-    return os.path.relpath(os.path.abspath(scenario), os.path.abspath(folder))
 
 
 def scenario_location(session_path: Path, copy: ScenarioCopy) -> Path:
