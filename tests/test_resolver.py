@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import play, records_json, scripted
 
 from wargame.engine.model import WargameModel
 from wargame.engine.policies import LogitPolicy
+from wargame.errors import InputError
 
 
 def doctrine(actor: str, *choose: str, ballots: dict[str, str] | None = None) -> dict:
@@ -175,3 +177,28 @@ def test_limits_cooldown_and_per_game(tiny):
     model = play(scenario)
     assert model.state.counts["p_test"] == 1
     assert model.legal(scenario.program.actions["p_test"], []) == "at most 1 per game"
+
+
+def test_month_and_year_follow_the_calendar_of_each_turn(tiny):
+    """An annual event written with `month` keeps its date when the start date moves."""
+    injects = {
+        "march_exercise": {"turns": list(range(1, 13)), "when": "month == 3", "effects": []},
+        "new_year": {"turns": list(range(1, 13)), "when": "year == 2021", "effects": []},
+    }
+    for start, march_turn, new_year_turn in (("2020-01-01", 3, 13), ("2020-11-01", 5, 3)):
+        scenario = tiny(scenario={"start_date": start, "turns": 12}, injects=injects)
+        model = WargameModel(scenario, seed=0)
+        fired: dict[str, list[int]] = {"march_exercise": [], "new_year": []}
+        while model.running:
+            model.step()
+            for inject in model.records[-1].injects:
+                if inject.fired:
+                    fired[inject.id].append(model.state.turn)
+        assert fired["march_exercise"] == [march_turn]
+        assert fired["new_year"] == ([] if new_year_turn > 12 else list(range(new_year_turn, 13)))
+
+
+def test_month_and_year_are_reserved_names(tiny):
+    for name in ("month", "year"):
+        with pytest.raises(InputError, match=f"parameter '{name}' has the name of a variable"):
+            tiny(parameters={name: {"value": 1, "assumption": [0, 2]}})

@@ -323,6 +323,8 @@ class Compiler:
             return lambda s: float(s.turn)
         if dotted == "rung":
             return self._rung_getter()
+        if dotted in ("month", "year"):
+            return self._calendar_getter(dotted)
         if dotted in self.spec.actions:
             raise ExprError(
                 f"'{dotted}' is an action, not a value; use taken({dotted}) or count({dotted})"
@@ -331,8 +333,22 @@ class Compiler:
             term = self.term(dotted, self_actor)
             actor, attr = term[1], term[2]
             return lambda s: s.attrs[actor][attr]
-        known = [*self.params, *self.spec.state.variables, "turn", "rung"]
+        known = [*self.params, *self.spec.state.variables, "turn", "rung", "month", "year"]
         raise ExprError(f"unknown name '{dotted}'" + self._near(dotted, known))
+
+    def _calendar_getter(self, part: str) -> Getter:
+        """The calendar month (1-12) or year of the date the current turn begins: seasons and
+        annual events (exercises, addresses) keep their dates when the start date moves."""
+        turn_date = self.spec.scenario.turn_date
+        known: dict[int, float] = {}
+
+        def calendar_part(s: DeterrenceState) -> float:
+            if s.turn not in known:
+                date = turn_date(max(1, s.turn))
+                known[s.turn] = float(date.month if part == "month" else date.year)
+            return known[s.turn]
+
+        return calendar_part
 
     def _rung_getter(self) -> Getter:
         if not self.spec.state.ladder:

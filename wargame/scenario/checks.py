@@ -240,7 +240,8 @@ def _consistency_check(located: Located, spec: ScenarioSpec, problems: list[Prob
     def bad(path: DataPath, message: str, hint: str) -> None:
         problems.append(located.problem(path, message, hint))
 
-    reserved = {"turn", "rung", "self", *spec.state.variables, *spec.actors, *spec.actions}
+    built_in = {"turn", "rung", "month", "year", "self"}
+    reserved = {*built_in, *spec.state.variables, *spec.actors, *spec.actions}
     for name in spec.parameters:
         if name in reserved:
             bad(
