@@ -22,6 +22,7 @@ from wargame.scenario.expr import (
     Compare,
     ExprError,
     Getter,
+    Keyword,
     Name,
     Node,
     Not,
@@ -195,6 +196,28 @@ def test_resolve_call_receives_raw_nodes_and_builds_the_getter() -> None:
     assert [name for name, _ in seen] == ["count", "max"]
 
 
+def test_a_keyword_argument_is_a_keyword_node_after_the_positional_ones() -> None:
+    tree = parse("response(P, by = G) + 1")
+    assert tree == Binary(
+        "+",
+        Call("response", (Name("P", 10), Keyword("by", Name("G", 18), 13)), 1),
+        Num(1.0),
+    )
+    assert names(tree) == {"P", "G"}
+    assert calls(parse("f(x, by=g(y))")) == {"f", "g"}
+
+
+def test_a_keyword_argument_reaches_resolve_call_with_its_value_unevaluated() -> None:
+    seen: list[tuple[Node, ...]] = []
+
+    def resolve_call(name: str, args: tuple[Node, ...]) -> Getter:
+        seen.append(args)
+        return lambda env: 7.0
+
+    assert ev("response(a, by=b + 1)", resolve_call=resolve_call) == 7.0
+    assert seen == [(Name("a", 10), Keyword("by", Binary("+", Name("b", 16), Num(1.0)), 13))]
+
+
 def test_resolve_call_lookup_error_falls_back_and_can_override_builtins() -> None:
     def lookup_fails(name: str, args: tuple[Node, ...]) -> Getter:
         raise LookupError(name)
@@ -232,6 +255,8 @@ def test_errors_from_engine_get_the_column_and_text() -> None:
         ("if(a, b)", 1, "if takes 3 arguments, got 2"),
         ("a + nope", 5, "unknown name 'nope'"),
         ("True", 1, "unknown name 'True'; write 'true' in lower case"),
+        ("min(a, by=2)", 8, "min takes no keyword arguments; remove 'by='"),
+        ("1 + abs(x=a)", 9, "abs takes no keyword arguments; remove 'x='"),
     ],
 )
 def test_compile_errors(text: str, column: int, fragment: str) -> None:
@@ -276,6 +301,14 @@ def test_compile_errors(text: str, column: int, fragment: str) -> None:
         ("f(a, g(b)", 10, "missing ')' to close the call to 'f' opened at column 2"),
         ("f(a, )", 6, "unexpected ')' after 'f(a,'"),
         ("a = b", 3, "'=' is not an operator; use '==' to compare"),
+        ("(a = b)", 4, "'=' is not an operator; use '==' to compare"),
+        ("f(a + b = 1)", 9, "'=' is not an operator; use '==' to compare"),
+        ("f(1 = 2)", 5, "'=' is not an operator; use '==' to compare"),
+        ("f(a, by = = 1)", 11, "'=' is not an operator; use '==' to compare"),
+        ("f(by=1, 2)", 9, "a value without a keyword cannot follow 'by='"),
+        ("f(by=1, by=2)", 9, "the keyword 'by=' is given twice"),
+        ("f(NK.by=1)", 3, "'NK.by=': a keyword is a plain name, as in 'by='"),
+        ("f(by=)", 6, "unexpected ')' after 'f(by='"),
         ("a ** 2", 3, "'**' is not an operator; use '^' for powers"),
         ("a && b", 3, "use 'and'"),
         ("a || b", 3, "use 'or'"),

@@ -304,6 +304,30 @@ SCENARIO_CASES: list[Case] = [
         tiny(variants={"v": {"set": {"parameters.nope": 1}}}),
         ("nope",),
     ),
+    Case(
+        "response by an unknown actor",
+        tiny(rules={"spiral": {"when": "response(P, by=ZZ) > 0.5"}}),
+        ("unknown actor 'ZZ' in by=", "Fix: by= names an actor"),
+        located=True,
+    ),
+    Case(
+        "response by the actor it is signalled to",
+        tiny(rules={"spiral": {"when": "response(P, by=P) > 0.5"}}),
+        ("signals no resolve to itself", "Fix: name another actor in by="),
+        located=True,
+    ),
+    Case(
+        "response with a keyword other than by",
+        tiny(rules={"spiral": {"when": "response(P, sender=G) > 0.5"}}),
+        ("no keyword 'sender='", "Fix: the one keyword is by="),
+        located=True,
+    ),
+    Case(
+        "response with a second positional argument",
+        tiny(rules={"spiral": {"when": "response(P, G) > 0.5"}}),
+        ("got 2", "Fix: name the signalling actor with by="),
+        located=True,
+    ),
     # --- cycles where there must be none
     Case(
         "relation to itself",

@@ -18,6 +18,7 @@ from wargame.scenario.expr import (
     Call,
     ExprError,
     Getter,
+    Keyword,
     Name,
     Node,
     compile_folded,
@@ -126,6 +127,17 @@ class CAction:
 
 
 @dataclass(slots=True)
+class CScheduled:
+    """One compiled entry of an actor's schedule: on these turns, while `when` holds, take
+    these actions before the controller decides."""
+
+    turns: frozenset[int]
+    actions: list[CAction]
+    when: Getter | None
+    reason: str
+
+
+@dataclass(slots=True)
 class CActor:
     """One compiled actor."""
 
@@ -138,6 +150,7 @@ class CActor:
     objectives: list[tuple[Term, Getter]]
     menu: list[CAction]
     ballots: dict[str, list[CAction]]
+    schedule: list[CScheduled] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -377,8 +390,24 @@ class Compiler:
         arity |= {"belief": 2, "rel": 3}
         if fname not in arity:
             return NotImplemented
+        keywords = [a for a in args if isinstance(a, Keyword)]
+        args = tuple(a for a in args if not isinstance(a, Keyword))
+        if keywords and (fname != "response" or len(keywords) > 1 or keywords[0].name != "by"):
+            wrong = next(k for k in keywords if fname != "response" or k.name != "by")
+            raise ExprError(
+                f"{fname}() takes no keyword '{wrong.name}='",
+                wrong.column,
+                hint="the one keyword is by=, as in response(P, by=G)"
+                if fname == "response"
+                else f"remove '{wrong.name}='",
+            )
         if len(args) != arity[fname]:
-            raise ExprError(f"{fname}() takes {arity[fname]} argument(s), got {len(args)}")
+            raise ExprError(
+                f"{fname}() takes {arity[fname]} argument(s), got {len(args)}",
+                hint="name the signalling actor with by=, as in response(P, by=G)"
+                if fname == "response" and len(args) > 1
+                else "",
+            )
         if fname in ("count", "taken", "recent"):
             key = self._counter_key(args[0])
             if fname == "count":
@@ -392,6 +421,8 @@ class Compiler:
             return lambda s: 1.0 if who in s.provoked else 0.0
         if fname == "response":
             who = actors[0]
+            if keywords:
+                return self._response_by(who, keywords[0], self_actor)
             return lambda s: noisy_or(s.signals.get(who, {}).values())
         observer, subject = actors
         if fname == "belief":
@@ -405,6 +436,31 @@ class Compiler:
             raise ExprError(f"rel() field must be one of {list(RELATION_FIELDS)}")
         self._relation(observer, subject)
         return lambda s: float(s.graph.adj[observer][subject][rel_field])
+
+    def _response_by(self, who: str, by: Keyword, self_actor: str | None) -> Getter:
+        """response(who, by=Y): the resolve Y's public, non-vetoed actions signalled to who
+        this turn (combined as they arrive, so one entry holds the noisy-or of them all)."""
+        written = _bare(by.value)
+        if written != "self" and written not in self.spec.actors:
+            near = self._near(written, self.spec.actors).strip()
+            raise ExprError(
+                f"unknown actor '{written}' in by=",
+                by.column,
+                hint=near or "by= names an actor: one of " + ", ".join(self.spec.actors),
+            )
+        sender = self._actor(written, self_actor)
+        if sender == who:
+            raise ExprError(
+                f"response({who}, by={written}): an actor signals no resolve to itself",
+                by.column,
+                hint=f"name another actor in by=, or write response({who}) for every sender",
+            )
+
+        def response_by(s: DeterrenceState) -> float:
+            heard = s.signals.get(who)
+            return 0.0 if heard is None else noisy_or((heard.get(sender, 0.0),))
+
+        return response_by
 
     def expr(self, text: str, path: Path, self_actor: str | None = None) -> Getter:
         """Compile an expression; problems are collected against `path`.
@@ -435,7 +491,9 @@ class Compiler:
                 known_functions=DOMAIN_FUNCTIONS,
             )
         except ExprError as error:
-            self.problems.append(CompileProblem(path, f"in expression '{text}': {error}"))
+            self.problems.append(
+                CompileProblem(path, f"in expression '{text}': {error}", error.hint)
+            )
             return Const(0.0)
         return getter if const is None else Const(const)
 
@@ -588,6 +646,17 @@ class Compiler:
                 objectives=objectives,
                 menu=menu,
                 ballots=ballots,
+                schedule=[
+                    CScheduled(
+                        frozenset(entry.turns),
+                        [actions[a] for a in entry.choose],
+                        None
+                        if entry.when is None
+                        else self.expr(entry.when, ("actors", aid, "schedule", i, "when"), aid),
+                        entry.reason,
+                    )
+                    for i, entry in enumerate(actor.schedule)
+                ],
             )
             self.bind_float(("actors", aid, "rationality"), compiled_actor, "rationality")
             own_terms = {term for term, _ in objectives}

@@ -15,12 +15,16 @@ Grammar, lowest to highest precedence::
     unary   := ('-'|'+') unary | power
     power   := atom ['^' unary]                 right-associative: 2 ^ 3 ^ 2 = 512;
                                                 binds tighter than a sign: -2 ^ 2 = -(2 ^ 2) = -4
-    atom    := number | 'true' | 'false' | name | name '(' [or (',' or)*] ')' | '(' or ')'
+    atom    := number | 'true' | 'false' | name | name '(' [arg (',' arg)*] ')' | '(' or ')'
+    arg     := or | ident '=' or                keyword arguments follow the positional ones;
+                                                only the engine's functions take any ('by=')
     number  := 1 | 0.5 | .5 | 1. | 1e-3 | 2E+4  (at most 1e300)
     name    := ident ('.' ident)*               ident = [A-Za-z_][A-Za-z0-9_]*; no keyword parts,
                                                 no part starting with '__'
 
 Keywords are ``and or not true false``; ``if`` is an ordinary name, usable as a function.
+A single ``=`` is read only right after ``f(name`` or ``, name`` (a keyword argument); anywhere
+else it is an error that advises ``==``.
 Spaces, tabs and newlines are ignored; error columns count characters from the start of the
 text, 1-based. Limits: 2000 characters, 64 levels of nesting (parentheses, calls, signs, 'not',
 '^'), so no input can exhaust Python's recursion limit.
@@ -48,7 +52,7 @@ from typing import Any, NamedTuple, TypeAlias
 
 __all__ = [
     "BUILTINS", "MAX_DEPTH", "MAX_EXPRESSION_CHARS", "MAX_LENGTH", "Binary", "BoolOp", "Call",
-    "Compare", "ExprError", "Getter", "Name", "Node", "Not", "Num", "Unary", "calls",
+    "Compare", "ExprError", "Getter", "Keyword", "Name", "Node", "Not", "Num", "Unary", "calls",
     "compile_expr", "compile_folded", "compile_node", "names", "parse", "substitute",
 ]  # fmt: skip
 
@@ -63,13 +67,17 @@ Getter: TypeAlias = Callable[[Any], float]
 
 
 class ExprError(ValueError):
-    """A problem with an expression: plain-words ``message``, 1-based ``column`` and ``text``."""
+    """A problem with an expression: plain-words ``message``, 1-based ``column`` and ``text``,
+    and, where the engine knows one, a ``hint`` on how to fix it."""
 
-    def __init__(self, message: str, column: int | None = None, text: str = "") -> None:
-        super().__init__(message, column, text)  # keeps the error picklable
+    def __init__(
+        self, message: str, column: int | None = None, text: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(message, column, text, hint)  # keeps the error picklable
         self.message = message
         self.column = column
         self.text = text
+        self.hint = hint
 
     def __str__(self) -> str:
         return f"column {self.column}: {self.message}" if self.column else self.message
@@ -125,8 +133,19 @@ class Call:
     column: int
 
 
-Node: TypeAlias = Num | Name | Unary | Binary | Compare | BoolOp | Not | Call
-"""A syntax tree; Name and Call keep their 1-based column so compile errors can point at them."""
+@dataclass(frozen=True)
+class Keyword:
+    """A keyword argument `name=value` of a call; it appears only among a Call's args, after
+    the positional ones, and only a domain function (`resolve_call`) accepts one."""
+
+    name: str
+    value: Node
+    column: int
+
+
+Node: TypeAlias = Num | Name | Unary | Binary | Compare | BoolOp | Not | Call | Keyword
+"""A syntax tree; Name, Call and Keyword keep their 1-based column so compile errors can
+point at them."""
 
 # ---------------------------------------------------------------------------------- tokens
 
@@ -143,6 +162,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
 _NO_STRINGS = "strings are not allowed; write names without quotes, e.g. taken(nk_test)"
 _NO_BRACKETS = "only '(' and ')' can group; brackets and braces are not allowed"
+_EQUALS = "'=' is not an operator; use '==' to compare"
 # Longest symbols first; a message marks a symbol that is rejected with that advice.
 _SYMBOLS: tuple[tuple[str, str | None], ...] = (
     *((s, None) for s in ("<=", ">=", "==", "!=")),
@@ -152,7 +172,7 @@ _SYMBOLS: tuple[tuple[str, str | None], ...] = (
     ("=>", "'=>' is not an operator; use '>=' to compare"),
     ("=<", "'=<' is not an operator; use '<=' to compare"),
     ("<>", "'<>' is not an operator; use '!=' to compare"),
-    ("=", "'=' is not an operator; use '==' to compare"),
+    ("=", _EQUALS),
     ("!", "'!' is not an operator; use 'not' to negate or '!=' to compare"),
     ("&", "'&' is not an operator; use 'and'"),
     ("|", "'|' is not an operator; use 'or'"),
@@ -213,6 +233,11 @@ def _fast_tokens(text: str) -> list[_Tok] | None:
     return toks
 
 
+def _names_an_argument(toks: list[_Tok]) -> bool:
+    """Whether the tokens so far end in `( name` or `, name`: a '=' next is a keyword argument."""
+    return len(toks) >= 2 and toks[-1].kind == "name" and toks[-2].text in ("(", ",")
+
+
 def _tokenize(text: str) -> list[_Tok]:
     """Split text into tokens, rejecting anything outside the grammar's alphabet."""
     fast = _fast_tokens(text)
@@ -259,7 +284,7 @@ def _tokenize(text: str) -> list[_Tok]:
         else:
             for symbol, problem in _SYMBOLS:
                 if text.startswith(symbol, i):
-                    if problem:
+                    if problem and not (symbol == "=" and _names_an_argument(toks)):
                         raise fail(problem, i)
                     toks.append(_Tok("op", symbol, i))
                     i += len(symbol)
@@ -331,6 +356,8 @@ class _Parser:
             return self._error("unmatched ')'; remove it or add a '(' before it", tok)
         if tok.text == ",":
             return self._error("unexpected ',' outside a function call", tok)
+        if tok.text == "=":
+            return self._error(_EQUALS, tok)
         if tok.kind == "name" and (hint := _case_hint(tok.text)):
             return self._error(f"unexpected name '{tok.text}'{hint}", tok)
         return self._error(
@@ -428,13 +455,31 @@ class _Parser:
         self._enter(opening)
         args: list[Node] = []
         if not self._at(")"):
-            args.append(self._expr(0))
+            args.append(self._argument(args))
             while self._at(","):
                 self._next()
-                args.append(self._expr(0))
+                args.append(self._argument(args))
         self._close(opening, f"the call to '{name.text}' opened")
         self.depth -= 1
         return Call(name.text, tuple(args), name.start + 1)
+
+    def _argument(self, before: list[Node]) -> Node:
+        """One argument of a call: a value, or `ident = value` (positional ones first)."""
+        tok = self.tok
+        if not (tok.kind == "name" and self.toks[self.pos + 1].text == "="):
+            if before and isinstance(before[-1], Keyword):
+                raise self._error(
+                    f"a value without a keyword cannot follow '{before[-1].name}='; "
+                    "give the keyword arguments last",
+                    tok,
+                )
+            return self._expr(0)
+        if "." in tok.text:
+            raise self._error(f"'{tok.text}=': a keyword is a plain name, as in 'by='", tok)
+        if any(isinstance(a, Keyword) and a.name == tok.text for a in before):
+            raise self._error(f"the keyword '{tok.text}=' is given twice", tok)
+        self.pos += 2
+        return Keyword(tok.text, self._expr(0), tok.start + 1)
 
     def _close(self, opening: _Tok, what: str) -> None:
         if self._at(")"):
@@ -468,6 +513,8 @@ def _walk(node: Node) -> Iterator[Node]:
         yield n
         if isinstance(n, Unary | Not):
             stack.append(n.operand)
+        elif isinstance(n, Keyword):
+            stack.append(n.value)
         elif isinstance(n, Binary | Compare | BoolOp):
             stack += (n.left, n.right)
         elif isinstance(n, Call):
@@ -477,6 +524,8 @@ def _walk(node: Node) -> Iterator[Node]:
 def _children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Unary | Not):
         return (node.operand,)
+    if isinstance(node, Keyword):
+        return (node.value,)
     if isinstance(node, Binary | Compare | BoolOp):
         return (node.left, node.right)
     if isinstance(node, Call):
@@ -498,6 +547,8 @@ def _rebuild(node: Node, kids: list[Node]) -> Node:
         return Compare(node.op, kids[0], kids[1])
     if isinstance(node, BoolOp):
         return BoolOp(node.op, kids[0], kids[1])
+    if isinstance(node, Keyword):
+        return Keyword(node.name, kids[0], node.column)
     assert isinstance(node, Call)
     return Call(node.name, tuple(kids), node.column)
 
@@ -635,6 +686,8 @@ class _Compiler:
             return _const(found) if isinstance(found, float) else (found, None)
         if isinstance(node, Call):
             return self._call(node)
+        if isinstance(node, Keyword):  # a builtin's arguments are checked before they are built
+            raise ExprError(f"'{node.name}=' is not understood here", node.column)
         if isinstance(node, Unary | Not):
             g, c = self.build(node.operand)
             if isinstance(node, Not):
@@ -665,7 +718,7 @@ class _Compiler:
             except ExprError as exc:
                 if exc.column is not None:
                     raise
-                raise ExprError(exc.message, node.column, exc.text) from exc
+                raise ExprError(exc.message, node.column, exc.text, exc.hint) from exc
             self.cache[node.dotted] = getter
         return getter
 
@@ -679,7 +732,7 @@ class _Compiler:
             except ExprError as exc:
                 if exc.column is not None:
                     raise
-                raise ExprError(exc.message, node.column, exc.text) from exc
+                raise ExprError(exc.message, node.column, exc.text, exc.hint) from exc
             if found is not NotImplemented:
                 return found, None
         if node.name not in BUILTINS:
@@ -689,6 +742,11 @@ class _Compiler:
                 f"did you mean '{close[0]}'?" if close else "known functions: " + ", ".join(known)
             )
             raise ExprError(f"unknown function '{node.name}'; {hint}", node.column)
+        keyword = next((a for a in node.args if isinstance(a, Keyword)), None)
+        if keyword is not None:
+            raise ExprError(
+                f"{node.name} takes no keyword arguments; remove '{keyword.name}='", keyword.column
+            )
         fewest, most = BUILTINS[node.name]
         if not fewest <= len(node.args) <= (most or len(node.args)):
             count = f"{fewest}" if most else f"at least {fewest}"
@@ -796,4 +854,4 @@ def compile_expr(
     except ExprError as exc:
         if exc.text:
             raise
-        raise ExprError(exc.message, exc.column, text) from exc
+        raise ExprError(exc.message, exc.column, text, exc.hint) from exc
