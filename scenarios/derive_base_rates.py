@@ -650,7 +650,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures = derive(launches)
 
     if args.check is not None:
-        mismatches, checked = check(figures, args.check)
+        try:
+            mismatches, checked = check(figures, args.check)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            print(f"cannot check {args.check}: {exc}", file=sys.stderr)
+            return 2
         for mismatch in mismatches:
             print(mismatch)
         missing = [fig.name for fig in figures if fig.name not in checked]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from wargame.scenario.loading import load_scenario_text
+from wargame.scenario.schema import Parameter
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scenarios" / "derive_base_rates.py"
@@ -288,7 +288,11 @@ def test_pasted_values_load_and_a_hand_edit_fails_the_check(
 ) -> None:
     copy = tmp_path / "scenario.yaml"
     copy.write_text(_paste(list(figures.values())))
-    load_scenario_text(copy.read_text(), file=str(copy))  # the pasted entries are valid
+    # the pasted entries are valid parameters of the scenario's schema, citing a known source
+    pasted = yaml.safe_load(copy.read_text())
+    for name in figures:
+        Parameter.model_validate(pasted["parameters"][name])
+    assert drb.SOURCE in pasted["sources"]
     assert drb.main(["--check", str(copy)]) == 0
     assert "12 of 12 derived parameters it defines agree" in capsys.readouterr().out
 
@@ -317,6 +321,12 @@ def test_check_flags_a_missing_range(tmp_path: Path, figures: dict[str, Any]) ->
     mismatches, checked = drb.check(list(figures.values()), copy)
     assert checked == [fig.name]
     assert [(m.name, m.field) for m in mismatches] == [(fig.name, "assumption")]
+
+
+def test_check_of_a_file_without_parameters_exits_2(tmp_path: Path) -> None:
+    copy = tmp_path / "scenario.yaml"
+    copy.write_text("scenario: {id: x}\n")
+    assert drb.main(["--check", str(copy)]) == 2
 
 
 @pytest.mark.parametrize(
