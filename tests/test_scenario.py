@@ -1062,3 +1062,19 @@ def test_values_that_do_not_fit_the_rest_of_the_scenario_are_refused(change, nee
     assert hint in found[0].hint
     line, _ = at(text, needle)
     assert found[0].line == line
+
+
+def test_a_whole_number_compared_with_the_turn_or_calendar_is_a_date_not_a_world_number(tiny):
+    scenario = tiny(
+        injects={
+            "drill": {
+                "probability": "month == 8 and 3 <= turn and tension > 0.7",
+                "effects": [],
+            }
+        }
+    )
+    inside = [line for line in scenario.unsourced if line.startswith("injects.drill.")]
+    assert inside == [
+        "injects.drill.probability: number 0.7 inside an expression "
+        "(name it as a parameter with a source or assumption)"
+    ]

@@ -18,6 +18,12 @@ from wargame.scenario.yamlsafe import DataPath
 _CONDITIONS = ("requires", "when")
 """Condition fields: their thresholds describe the world as much as any weight does."""
 _LITERAL = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(?![\w.])")
+_CALENDAR = re.compile(
+    r"\b(?:turn|month|year)\s*(?:==|!=|<=|>=|<|>)\s*\d+(?![\w.])"
+    r"|(?<![\w.])\d+\s*(?:==|!=|<=|>=|<|>)\s*(?:turn|month|year)\b"
+)
+"""A whole number compared with the turn or the calendar (`month == 8`): a date, not a claim
+about the world."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ def provenance(spec: ScenarioSpec) -> tuple[list[str], list[Uncertainty]]:
         elif world and isinstance(value, (int, float)) and not isinstance(value, bool):
             unsourced.append(f"{dotted}: plain number {value} (give source: or assumption:)")
         elif isinstance(value, str) and (world or path[-1] in _CONDITIONS):
-            for match in _LITERAL.finditer(value):
+            for match in _LITERAL.finditer(_CALENDAR.sub(" ", value)):
                 if float(match.group(0)) not in (0.0, 1.0):
                     unsourced.append(
                         f"{dotted}: number {match.group(0)} inside an expression "
