@@ -328,6 +328,71 @@ SCENARIO_CASES: list[Case] = [
         ("got 2", "Fix: name the signalling actor with by="),
         located=True,
     ),
+    # --- scheduled moves (actors.X.schedule, variants.V.schedule)
+    Case(
+        "a scheduled unknown action",
+        tiny(actors={"G": {"schedule": [{"turns": [1], "choose": ["g_strnog"]}]}}),
+        ("unknown action 'g_strnog'", "Did you mean 'g_strong'"),
+        located=True,
+    ),
+    Case(
+        "a scheduled move of another actor",
+        tiny(actors={"G": {"schedule": [{"turns": [1], "choose": ["p_test"]}]}}),
+        ("'p_test' belongs to P, not G",),
+        located=True,
+    ),
+    Case(
+        "a scheduled ballot",
+        tiny(actors={"V": {"schedule": [{"turns": [1], "choose": ["v_veto"]}]}}),
+        ("'v_veto' is a ballot",),
+        located=True,
+    ),
+    Case(
+        "a scheduled turn outside the game",
+        tiny(actors={"G": {"schedule": [{"turns": [9], "choose": ["g_strong"]}]}}),
+        ("turn 9 is outside the game (1..4)",),
+        located=True,
+    ),
+    Case(
+        "a scheduled entry choosing nothing",
+        tiny(actors={"G": {"schedule": [{"turns": [1], "choose": []}]}}),
+        ("chooses no action",),
+        located=True,
+    ),
+    Case(
+        "a variant scheduling an unknown actor",
+        tiny(variants={"v": {"schedule": {"Q": [{"turns": [1], "choose": ["g_strong"]}]}}}),
+        ("unknown actor 'Q'",),
+        located=True,
+    ),
+    Case(
+        "an action excluding an unknown action",
+        tiny(actions={"g_strong": {"excludes": ["g_nothing"]}}),
+        ("unknown action 'g_nothing'", "Fix: declare it under actions:"),
+        located=True,
+    ),
+    Case(
+        "an action excluding another actor's action",
+        tiny(actions={"g_strong": {"excludes": ["a_wait"]}}),
+        ("'a_wait' belongs to A, not G", "Fix: remove 'a_wait'"),
+        located=True,
+    ),
+    Case(
+        "an action excluding a ballot",
+        tiny(
+            actions={
+                "v_support": {"excludes": ["v_veto"]},
+            }
+        ),
+        ("is a ballot", "Fix: list only options chosen"),
+        located=True,
+    ),
+    Case(
+        "an action excluding itself",
+        tiny(actions={"g_strong": {"excludes": ["g_strong"]}}),
+        ("'g_strong' excludes itself", "Fix: list the actor's other options"),
+        located=True,
+    ),
     # --- cycles where there must be none
     Case(
         "relation to itself",

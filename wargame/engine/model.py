@@ -54,6 +54,7 @@ from wargame.engine.records import (
 )
 from wargame.engine.resolver import Move, Override
 from wargame.engine.rng import KeyedRandom
+from wargame.engine.schedule import Scheduled, scheduled_moves
 from wargame.engine.snapshot import SNAPSHOT_FORMAT, check_snapshot
 from wargame.engine.state import DeterrenceState
 from wargame.errors import InputError, WargameError, suggest
@@ -273,6 +274,15 @@ class WargameModel(mesa.Model):
                         needed.setdefault(voter, []).append(action.id)
         return needed
 
+    def scheduled(self, actor_id: str) -> Scheduled:
+        """The moves the scenario's schedule makes for `actor_id` in the phase in hand, before
+        its controller decides (empty outside its phase); they use up part of its budget."""
+        phase = self.phase
+        if self.stage != "deciding" or phase is None or actor_id not in phase[1]:
+            return Scheduled()
+        self._bind()
+        return scheduled_moves(self.program.actors[actor_id], self)
+
     def decide_phase(self, moves: Mapping[str, Sequence[str]] | None = None) -> list[Decision]:
         """Every actor of the current phase chooses; human teams' moves are given here.
 
@@ -288,19 +298,41 @@ class WargameModel(mesa.Model):
         if self.inputs is not None:
             self.program.bind(self.inputs, self)
         name, actor_ids = self.program.phases[progress.phase_index]
+        program = self.program
+        schedules = {
+            a: scheduled_moves(program.actors[a], self)
+            for a in actor_ids
+            if program.actors[a].schedule
+        }
         if self.humans or moves:
             humans = [a for a in actor_ids if self.controllers[a] == "human"]
-            self._enter_moves(name, humans, moves or {})
+            self._enter_moves(name, humans, moves or {}, schedules)
         actors = self.actors
-        decisions = [actors[a].decide() for a in actor_ids]
+        decisions = []
+        for a in actor_ids:
+            scheduled = schedules.get(a)
+            if scheduled is None:
+                decisions.append(actors[a].decide())
+                continue
+            decision = actors[a].decide(scheduled.taken)
+            decision.chosen = [*scheduled.taken, *decision.chosen]
+            decision.scheduled = list(scheduled.taken)
+            decision.schedule_skipped = list(scheduled.skipped)
+            decision.schedule_reason = scheduled.reason
+            decisions.append(decision)
         self.pending = PendingPhase(decisions)
         self.stage = "decided"
         return decisions
 
     def _enter_moves(
-        self, phase: str, humans: list[str], moves: Mapping[str, Sequence[str]]
+        self,
+        phase: str,
+        humans: list[str],
+        moves: Mapping[str, Sequence[str]],
+        schedules: Mapping[str, Scheduled],
     ) -> None:
-        """Check the human teams' moves for this phase, then hand them to their policies."""
+        """Check the human teams' moves for this phase (after their scheduled moves, which
+        use up part of the budget), then hand them to their policies."""
         given = {a: list(ids) for a, ids in moves.items()}
         for actor_id in given:
             if actor_id not in humans:
@@ -315,7 +347,10 @@ class WargameModel(mesa.Model):
                     f"no moves entered for {actor_id}, which a human team plays in phase "
                     f"'{phase}': enter its option ids (an empty list to do nothing)"
                 )
-            check_moves(self.program.actors[actor_id], ids, self)
+            scheduled = schedules.get(actor_id)
+            check_moves(
+                self.program.actors[actor_id], ids, self, scheduled.taken if scheduled else ()
+            )
         self.human_moves = {
             **self.human_moves,
             **{a: list(ids or []) for a, ids in entered.items()},
@@ -532,7 +567,7 @@ class WargameModel(mesa.Model):
     # -- what policies and the resolver ask of the model ---------------------------------
     def legal(self, action: CAction, planned: list[CAction]) -> str | None:
         """None if `action` may be taken now after `planned`, else why not."""
-        return action.illegal(self.state, planned.count(action))
+        return action.illegal(self.state, planned.count(action)) or action.excluded_by(planned)
 
     def vote(self, voter: str, proposal: CAction, key: str) -> CAction:
         """Ask a voter for its ballot on a proposal."""
@@ -622,6 +657,12 @@ class WargameModel(mesa.Model):
         def change() -> None:
             pending.replaced.setdefault(actor_id, (before, reason))
             decision.chosen = chosen
+            if decision.scheduled:  # the facilitator's moves replace the scheduled ones too
+                decision.schedule_skipped = [
+                    *decision.schedule_skipped,
+                    *(f"{a.id}: replaced by the facilitator" for a in decision.scheduled),
+                ]
+                decision.scheduled = []
             self._intervene("replace_moves", actor_id, what, reason)
 
         self._replan(change)
@@ -757,7 +798,12 @@ class WargameModel(mesa.Model):
             dict(self.dice.rerolls),
             dict(self.rerolled),
             len(self.interventions),
-            None if pending is None else [list(d.chosen) for d in pending.decisions],
+            None
+            if pending is None
+            else [
+                (list(d.chosen), list(d.scheduled), list(d.schedule_skipped))
+                for d in pending.decisions
+            ],
             None if pending is None else dict(pending.replaced),
         )
         try:
@@ -768,8 +814,11 @@ class WargameModel(mesa.Model):
             self.overrides, self.dice.rerolls, self.rerolled = saved[0], saved[1], saved[2]
             del self.interventions[saved[3] :]
             if pending is not None and saved[4] is not None and saved[5] is not None:
-                for decision, chosen in zip(pending.decisions, saved[4], strict=True):
-                    decision.chosen = list(chosen)
+                for decision, (chosen, scheduled, skipped) in zip(
+                    pending.decisions, saved[4], strict=True
+                ):
+                    decision.chosen, decision.scheduled = list(chosen), list(scheduled)
+                    decision.schedule_skipped = list(skipped)
                 pending.replaced = saved[5]
             raise
 
@@ -1135,6 +1184,9 @@ def decision_record(
         top_options=[option_record(o) for o in ranked],
         narrative="",
         note=decision.note,
+        scheduled=[a.id for a in decision.scheduled],
+        schedule_skipped=list(decision.schedule_skipped),
+        schedule_reason=decision.schedule_reason,
     )
     if replaced is not None:
         record.replaced, record.replaced_reason = replaced

@@ -44,6 +44,11 @@ class Decision:
     chosen: list[CAction]
     options: list[Scored] = field(default_factory=list)
     note: str = ""
+    scheduled: list[CAction] = field(default_factory=list)
+    """The moves of `chosen` (its first ones) that the scenario's schedule made."""
+    schedule_skipped: list[str] = field(default_factory=list)
+    """'action: why' for scheduled moves that were not available."""
+    schedule_reason: str = ""
 
 
 class Context(Protocol):
@@ -58,6 +63,14 @@ class Context(Protocol):
     def legal(self, action: CAction, planned: list[CAction]) -> str | None:
         """None if the action may be taken now (after `planned`), else the reason it may not."""
         ...
+
+
+def budget_left(actor: CActor, already: Sequence[CAction]) -> tuple[int, float | None]:
+    """The options and budget points an actor has left this turn after `already`."""
+    points = actor.budget_points
+    if points is not None and already:
+        points -= sum(a.budget_cost for a in already)
+    return actor.budget_count - len(already), points
 
 
 def term_label(term: Term) -> str:
@@ -279,7 +292,9 @@ class LogitPolicy:
         weights = {term: w(state) for term, w in actor.objectives}
         scored = []
         for action in actor.menu:
-            if action.illegal(state, planned.count(action)) is None:
+            if action.illegal(state, planned.count(action)) is None and (
+                not planned or action.excluded_by(planned) is None
+            ):
                 total, terms = utility(actor, action, state, weights, explain)
                 scored.append(Scored(action, total, terms))
         probabilities = logit([0.0] + [s.utility for s in scored], actor.rationality)
@@ -287,20 +302,23 @@ class LogitPolicy:
             s.probability = p
         return scored
 
-    def decide(self, actor: CActor, ctx: Context) -> Decision:
-        """Sequential logit picks within the budget, each from its own keyed draw."""
-        options = self.score(actor, ctx, [], ctx.explain)
+    def decide(self, actor: CActor, ctx: Context, already: Sequence[CAction] = ()) -> Decision:
+        """Sequential logit picks within the budget, each from its own keyed draw; `already`
+        (scheduled moves) counts against the budget and the limits."""
+        options = self.score(actor, ctx, list(already), ctx.explain)
         chosen: list[CAction] = []
-        points = actor.budget_points
+        count, points = budget_left(actor, already)
         candidates = [s for s in options if points is None or s.action.budget_cost <= points]
         pass_probability = max(0.0, 1.0 - sum(s.probability for s in options))
-        for k in range(actor.budget_count):
+        for k in range(count):
             if k:  # only the limits of what was just picked, and the points left, can change
+                planned = [*already, *chosen] if already else chosen
                 candidates = [
                     s
                     for s in candidates
                     if (points is None or s.action.budget_cost <= points)
-                    and (s.action is not chosen[-1] or ctx.legal(s.action, chosen) is None)
+                    and (s.action is not chosen[-1] or ctx.legal(s.action, planned) is None)
+                    and s.action.id not in chosen[-1].excludes
                 ]
             if not candidates:
                 break
@@ -331,8 +349,9 @@ class DoctrinePolicy:
         self.actions = actions
         self.name = f"script:{doctrine.id}"
 
-    def decide(self, actor: CActor, ctx: Context) -> Decision:
-        """Take the plan step's options that are legal and fit the budget; note the rest."""
+    def decide(self, actor: CActor, ctx: Context, already: Sequence[CAction] = ()) -> Decision:
+        """Take the plan step's options that are legal and fit the budget left after
+        `already` (scheduled moves); note the rest."""
         plan = self.doctrine.plan
         step = next((i for i, (when, _) in enumerate(plan) if when is None or when(ctx.state)), -1)
         if step < 0:
@@ -341,12 +360,12 @@ class DoctrinePolicy:
         chosen: list[CAction] = []
         skipped = []
         menu = {a.id for a in actor.menu}
-        points = actor.budget_points
+        count, points = budget_left(actor, already)
         for action_id in choose:
             action = self.actions[action_id]
             reason = None if action_id in menu else "not on the menu in this variant"
-            reason = reason or ctx.legal(action, chosen)
-            if reason is None and len(chosen) >= actor.budget_count:
+            reason = reason or ctx.legal(action, [*already, *chosen] if already else chosen)
+            if reason is None and len(chosen) >= count:
                 reason = "over budget"
             if reason is None and points is not None:
                 if action.budget_cost > points:
@@ -373,12 +392,12 @@ class HumanPolicy:
 
     name = "human"
 
-    def decide(self, actor: CActor, ctx: Context) -> Decision:
+    def decide(self, actor: CActor, ctx: Context, already: Sequence[CAction] = ()) -> Decision:
         """Take the entered moves (already checked by `check_moves`)."""
         if actor.id not in ctx.human_moves:
             raise WargameError(f"no moves entered for {actor.id}, which a human team plays")
-        chosen = check_moves(actor, ctx.human_moves[actor.id], ctx)
-        scored = LogitPolicy().score(actor, ctx, [], ctx.explain) if ctx.explain else []
+        chosen = check_moves(actor, ctx.human_moves[actor.id], ctx, already)
+        scored = LogitPolicy().score(actor, ctx, list(already), ctx.explain) if ctx.explain else []
         return Decision(actor.id, self.name, chosen, scored)
 
     def vote(self, actor: CActor, ctx: Context, proposal: CAction, key: str) -> CAction:
@@ -386,12 +405,16 @@ class HumanPolicy:
         return check_ballot(actor, proposal, ctx.human_votes.get(actor.id, {}).get(proposal.id))
 
 
-def check_moves(actor: CActor, action_ids: Sequence[str], ctx: Context) -> list[CAction]:
+def check_moves(
+    actor: CActor, action_ids: Sequence[str], ctx: Context, already: Sequence[CAction] = ()
+) -> list[CAction]:
     """The actions a person (or a facilitator) entered for `actor`, if all may be taken now
-    together within its budget; else a WargameError naming the option and the valid choices."""
+    together within its budget (what `already`, its scheduled moves, left); else a
+    WargameError naming the option and the valid choices."""
     by_id = {a.id: a for a in actor.menu}
     chosen: list[CAction] = []
-    points = actor.budget_points
+    count, points = budget_left(actor, already)
+    scheduled = f", {len(already)} of them scheduled by the scenario" if already else ""
     for action_id in action_ids:
         action = by_id.get(action_id)
         if action is None:
@@ -400,13 +423,14 @@ def check_moves(actor: CActor, action_ids: Sequence[str], ctx: Context) -> list[
                 f"{actor.id} has no option '{action_id}' on its menu.{suggest(action_id, by_id)} "
                 f"Its options: {valid}"
             )
-        reason = ctx.legal(action, chosen)
-        if reason is None and len(chosen) >= actor.budget_count:
-            reason = f"its budget is {actor.budget_count} option(s) a turn"
+        planned = [*already, *chosen]
+        reason = ctx.legal(action, planned)
+        if reason is None and len(chosen) >= count:
+            reason = f"its budget is {actor.budget_count} option(s) a turn{scheduled}"
         if reason is None and points is not None and action.budget_cost > points:
             reason = f"it costs {action.budget_cost:g} budget points and {points:g} are left"
         if reason is not None:
-            legal = [a.id for a in actor.menu if ctx.legal(a, chosen) is None]
+            legal = [a.id for a in actor.menu if ctx.legal(a, planned) is None]
             raise WargameError(
                 f"{actor.id} cannot take '{action_id}' now: {reason}. "
                 f"Options it can take now: {', '.join(legal) or 'none'}"

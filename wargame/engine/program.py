@@ -106,6 +106,8 @@ class CAction:
     """Constant expected changes of the actor's own objective terms (precomputed)."""
     scored: list[tuple[Term, str, Getter, str | None]] = field(default_factory=list)
     """The other effects on its objective terms: (term, op, value, branch name or None)."""
+    excludes: frozenset[str] = frozenset()
+    """Ids of the actor's options it cannot be taken with in one turn (both ways round)."""
 
     def illegal(self, state: DeterrenceState, already: int = 0) -> str | None:
         """None if this action may be taken now (after `already` planned uses), else why not."""
@@ -123,6 +125,17 @@ class CAction:
                 return f"cooling down until turn {last + self.cooldown + 1}"
         if self.requires is not None and not self.requires(state):
             return f"requires {self.requires_text}"
+        return None
+
+    def excluded_by(self, planned: list[CAction]) -> str | None:
+        """None if no option in `planned` excludes this one, else why it cannot join them."""
+        if self.excludes:
+            for other in planned:
+                if other.id in self.excludes:
+                    return (
+                        f"'{self.id}' and '{other.id}' exclude each other and "
+                        f"'{other.id}' is taken this turn"
+                    )
         return None
 
 
@@ -605,6 +618,10 @@ class Compiler:
         by_actor: dict[str, list[CAction]] = {}
         for a in actions.values():
             by_actor.setdefault(a.actor, []).append(a)
+        for aid, written in spec.actions.items():  # one side lists it; both sides keep it
+            for other in written.excludes:
+                actions[aid].excludes |= {other}
+                actions[other].excludes |= {aid}
         actors = {}
         for aid, actor in spec.actors.items():
             objectives: list[tuple[Term, Getter]] = []

@@ -11,7 +11,7 @@ from wargame.engine.program import number
 from wargame.engine.state import RELATION_BOUNDS
 from wargame.errors import InputError, Problem, suggest
 from wargame.scenario.provenance import quantities
-from wargame.scenario.schema import RELATION_FIELDS, Quantity, ScenarioSpec
+from wargame.scenario.schema import RELATION_FIELDS, Quantity, ScenarioSpec, ScheduledMove
 from wargame.scenario.variants import locate
 from wargame.scenario.yamlsafe import (
     DataPath,
@@ -54,6 +54,36 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
 
     cast = {(b.ballot.on, b.actor) for b in actions.values() if b.ballot}
 
+    def excluded(aid: str, other: str, path: DataPath) -> None:
+        """One entry of an action's `excludes`: another option of the same actor."""
+        need("action", other, actions, path)
+        action, found = actions[aid], actions.get(other)
+        if other == aid:
+            problems.append(
+                located.problem(
+                    path, f"'{aid}' excludes itself", "list the actor's other options it rules out"
+                )
+            )
+        elif found is not None and found.actor != action.actor:
+            problems.append(
+                located.problem(
+                    path,
+                    f"'{other}' belongs to {found.actor}, not {action.actor}: an option excludes "
+                    "only options of its own actor",
+                    f"remove '{other}', or give its own actor's condition in requires:",
+                )
+            )
+        elif found is not None and (found.ballot is not None or action.ballot is not None):
+            ballot = aid if action.ballot is not None else other
+            problems.append(
+                located.problem(
+                    path,
+                    f"'{ballot}' is a ballot: it is cast when a vote is put, not chosen, so it "
+                    "neither excludes nor is excluded",
+                    "list only options chosen on the actor's menu",
+                )
+            )
+
     for key, quantity in quantities(spec):
         if quantity.source is not None:
             need("source", quantity.source, spec.sources, (*key, "source"))
@@ -66,6 +96,8 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
                 need("actor", o, actors, ("actions", aid, "observed_by"))
         for r in action.deterred_by:
             need("actor", r, actors, ("actions", aid, "deterred_by", r))
+        for i, other in enumerate(action.excludes):
+            excluded(aid, other, ("actions", aid, "excludes", i))
         if action.consent:
             for voter in action.consent.voters:
                 need("actor", voter, actors, ("actions", aid, "consent", "voters"))
@@ -151,6 +183,53 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
                         f"use a doctrine whose actor is {aid}",
                     )
                 )
+
+    def scheduled(actor: str, entries: list[ScheduledMove], path: DataPath) -> None:
+        """An actor's scheduled moves: its own actions, no ballots, within the game's turns."""
+        last = spec.scenario.turns
+        for i, entry in enumerate(entries):
+            for turn in entry.turns:
+                if not 1 <= turn <= last:
+                    problems.append(
+                        located.problem(
+                            (*path, i, "turns"),
+                            f"turn {turn} is outside the game (1..{last})",
+                            "schedule moves within scenario.turns (raise it to schedule later "
+                            "turns; --turns does not extend a schedule's check)",
+                        )
+                    )
+            if not entry.choose:
+                problems.append(
+                    located.problem(
+                        (*path, i),
+                        "this scheduled entry chooses no action",
+                        f"list {actor}'s action ids under choose:, or remove the entry",
+                    )
+                )
+            for a in entry.choose:
+                need("action", a, actions, (*path, i, "choose"))
+                owner = actions[a].actor if a in actions else actor
+                ballot = actions[a].ballot if a in actions else None
+                if owner != actor:
+                    problems.append(
+                        located.problem(
+                            (*path, i, "choose"),
+                            f"'{a}' belongs to {owner}, not {actor}",
+                            f"schedule it under actors.{owner}.schedule",
+                        )
+                    )
+                elif ballot is not None:
+                    problems.append(
+                        located.problem(
+                            (*path, i, "choose"),
+                            f"'{a}' is a ballot: it is cast when a vote is put, not scheduled",
+                            f"schedule the proposal '{ballot.on}' "
+                            "or give its voter a doctrine's ballots:",
+                        )
+                    )
+
+    for aid, actor in spec.actors.items():
+        scheduled(aid, actor.schedule, ("actors", aid, "schedule"))
     for did, doctrine in spec.doctrines.items():
         need("actor", doctrine.actor, actors, ("doctrines", did, "actor"))
         for i, step in enumerate(doctrine.plan):
@@ -186,6 +265,10 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
                         f"use a doctrine whose actor is {a}",
                     )
                 )
+        for a, entries in variant.schedule.items():
+            need("actor", a, actors, ("variants", vid, "schedule", a))
+            if a in actors:
+                scheduled(a, entries, ("variants", vid, "schedule", a))
         for a, menu in variant.menus.items():
             need("actor", a, actors, ("variants", vid, "menus", a))
             for act in [*(menu.only or []), *menu.remove]:

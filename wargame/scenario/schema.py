@@ -254,6 +254,22 @@ class Budget(Strict):
 Controller = Annotated[str, Field(pattern=r"^(agent|human|script:[A-Za-z_][A-Za-z0-9_]*)$")]
 
 
+class ScheduledMove(Strict):
+    """Moves the scenario makes for an actor on given turns (an opening move, the actual
+    policy of the day in a hindcast): taken as the actor's own before its controller decides."""
+
+    turns: list[int] = Field(
+        min_length=1, description="turns (1..scenario.turns) on which these moves are made"
+    )
+    choose: list[Identifier] = Field(
+        default=[], description="the actor's own action ids (not ballots), taken in this order"
+    )
+    when: Expression | None = Field(
+        default=None, description="made only while this holds (self = the actor)"
+    )
+    reason: str = Field(default="", description="why, shown in the turn record")
+
+
 class Actor(Strict):
     """A state actor: attributes, objectives, rationality, budget and who controls it."""
 
@@ -267,6 +283,9 @@ class Actor(Strict):
     rationality: Number = Field(description="logit precision: 0 = random, large = best reply")
     budget: Budget = Budget()
     controller: Controller = "agent"
+    schedule: list[ScheduledMove] = Field(
+        default=[], description="moves forced on given turns, before the controller decides"
+    )
 
 
 class Relation(Strict):
@@ -365,6 +384,11 @@ class Action(Strict):
     budget_cost: float = Field(default=1.0, ge=0)
     consent: Consent | None = None
     ballot: Ballot | None = None
+    excludes: list[Identifier] = Field(
+        default=[],
+        description="options of the same actor not to be taken in the same turn as this one "
+        "(listing it on one side is enough)",
+    )
 
     @field_validator("branches")
     @classmethod
@@ -465,6 +489,9 @@ class Variant(Strict):
     set: dict[str, Any] = Field(default={}, description="PATH: VALUE, as `wargame run --set`")
     controllers: dict[Identifier, Controller] = {}
     menus: dict[Identifier, MenuChange] = {}
+    schedule: dict[Identifier, list[ScheduledMove]] = Field(
+        default={}, description="ACTOR: scheduled moves replacing that actor's schedule"
+    )
 
 
 class ScenarioSpec(Strict):

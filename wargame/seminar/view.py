@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from wargame.engine.model import decision_record
 from wargame.engine.narrative import (
     action_label,
     actor_label,
@@ -21,13 +22,11 @@ from wargame.engine.narrative import (
     option_lines,
     turn_lines,
 )
-from wargame.engine.policies import term_label
+from wargame.engine.policies import budget_left, term_label
 from wargame.engine.program import branch_odds
-from wargame.engine.records import DecisionRecord, OptionRecord
 from wargame.errors import WargameError, suggest
 
 if TYPE_CHECKING:
-    from wargame.engine.policies import Decision
     from wargame.engine.program import CEffect
     from wargame.engine.records import AdjudicationRecord
     from wargame.engine.state import DeterrenceState
@@ -198,12 +197,32 @@ def turn_so_far(session: Session, detail: bool = False) -> list[str]:
 
 # -- a team's options -------------------------------------------------------------------
 def budget(session: Session, team: str) -> str:
-    """'up to 2 options' or 'up to 4 options and 6.5 budget points'."""
+    """'up to 2 options' or 'up to 4 options and 6.5 budget points'; what the team's
+    scheduled moves left of it, when the scenario made some this phase."""
     actor = session.model.program.actors[team]
-    text = f"up to {actor.budget_count} option{'s' if actor.budget_count != 1 else ''}"
-    if actor.budget_points is not None:
-        text += f" and {actor.budget_points:g} budget points"
+    made = session.model.scheduled(team).taken
+    count, points = budget_left(actor, made)
+    text = f"up to {count} option{'s' if count != 1 else ''}"
+    if points is not None:
+        text += f" and {points:g} budget points"
+    if made:
+        text += f" left after {len(made)} scheduled"
     return text
+
+
+def scheduled_lines(session: Session, team: str) -> list[str]:
+    """The moves the scenario's schedule has made for the team in this phase (already made:
+    the team chooses the rest), and the scheduled ones that could not be made."""
+    program = session.model.program
+    scheduled = session.model.scheduled(team)
+    why = f" ({scheduled.reason})" if scheduled.reason else ""
+    lines = []
+    if scheduled.taken:
+        labels = "; ".join(action_label(program, a.id) for a in scheduled.taken)
+        lines.append(f"Already made, scheduled by the scenario: {labels}{why}")
+    if scheduled.skipped:
+        lines.append(f"Scheduled but not made: {'; '.join(scheduled.skipped)}")
+    return lines
 
 
 def menu(session: Session, team: str) -> list[OptionLine]:
@@ -214,6 +233,7 @@ def menu(session: Session, team: str) -> list[OptionLine]:
         raise WargameError(f"unknown team '{team}'.{suggest(team, program.actors)}")
     state = model.state
     spec_actions = session.scenario.spec.actions
+    made = model.scheduled(team).taken
     lines = []
     for number, action in enumerate(program.actors[team].menu, start=1):
         odds = ""
@@ -229,7 +249,7 @@ def menu(session: Session, team: str) -> list[OptionLine]:
                 cost=float(action.cost(state)),
                 budget_cost=action.budget_cost,
                 odds=odds,
-                illegal=model.legal(action, []),
+                illegal=model.legal(action, made),
             )
         )
     return lines
@@ -256,15 +276,24 @@ def choose(session: Session, team: str, text: str) -> list[str]:
             raise WargameError(
                 f"{option.number}. {option.label} cannot be taken now: {option.illegal}"
             )
+        excludes = session.model.program.actions[option.id].excludes
+        clash = next((o for o in chosen if o.id in excludes), None)
+        if clash is not None:
+            raise WargameError(
+                f"{clash.number}. {clash.label} and {option.number}. {option.label} exclude "
+                "each other: choose one of them"
+            )
         chosen.append(option)
-    if len(chosen) > actor.budget_count:
+    count, left = budget_left(actor, session.model.scheduled(team).taken)
+    if len(chosen) > count:
         raise WargameError(
             f"{len(chosen)} options is over the budget: {budget(session, team)} a turn"
         )
     points = sum(o.budget_cost for o in chosen)
-    if actor.budget_points is not None and points > actor.budget_points + 1e-9:
+    if left is not None and points > left + 1e-9:
         raise WargameError(
-            f"these cost {points:g} budget points; {team} has {actor.budget_points:g} a turn"
+            f"these cost {points:g} budget points; {team} has {left:g} this turn"
+            + (" after its scheduled moves" if left != actor.budget_points else "")
         )
     return [o.id for o in chosen]
 
@@ -383,34 +412,11 @@ def decisions(session: Session, detail: bool = False) -> list[str]:
         return []
     lines = []
     for decision in pending.decisions:
-        record = _record(decision, pending.replaced.get(decision.actor))
+        record = decision_record(model.program, decision, pending.replaced.get(decision.actor))
         lines.append(decision_sentence(model.program, record, detail))
         if detail:
             lines += ["  " + line for line in option_lines(model.program, record)]
     return lines
-
-
-def _record(decision: Decision, replaced: tuple[list[str], str] | None) -> DecisionRecord:
-    ranked = sorted(decision.options, key=lambda o: -o.probability)[:5]
-    record = DecisionRecord(
-        actor=decision.actor,
-        controller=decision.controller,
-        chosen=[a.id for a in decision.chosen],
-        top_options=[
-            OptionRecord(
-                o.action.id,
-                round(o.utility, 4),
-                round(o.probability, 4),
-                {k: round(v, 4) for k, v in sorted((o.terms or {}).items())},
-            )
-            for o in ranked
-        ],
-        narrative="",
-        note=decision.note,
-    )
-    if replaced is not None:
-        record.replaced, record.replaced_reason = replaced
-    return record
 
 
 def plan_items(session: Session, plan: list[AdjudicationRecord]) -> list[PlanItem]:
