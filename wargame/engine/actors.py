@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import mesa
@@ -26,9 +27,10 @@ class StateActor(mesa.Agent):
         """The scenario's id for this actor."""
         return self.spec.id
 
-    def decide(self) -> Decision:
-        """Choose this turn's options through the controller (agent, script or human)."""
-        return self.policy.decide(self.spec, self.model)
+    def decide(self, already: Sequence[CAction] = ()) -> Decision:
+        """Choose this turn's options through the controller (agent, script or human), after
+        `already` (the scenario's scheduled moves, which use up part of the budget)."""
+        return self.policy.decide(self.spec, self.model, already)
 
     def vote(self, proposal: CAction, key: str) -> CAction:
         """Choose a ballot on a proposal put to this actor."""

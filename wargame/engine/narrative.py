@@ -53,16 +53,22 @@ def decision_sentence(program: Program, decision: DecisionRecord, detail: bool =
         who = f"{who} [{decision.actor}]"
     if decision.controller != "agent":
         who = f"{who} ({controller_label(decision.controller)})"
-    if decision.note and not decision.chosen:
+    made = len(decision.scheduled)
+    own = decision.chosen[made:] if made else decision.chosen
+    prefix = _scheduled_clause(program, decision, who, detail)
+    if made and not own:
+        note = f" [{decision.note}]" if decision.note else ""
+        sentence = f"{who} chose nothing more.{note}"
+    elif decision.note and not own:
         sentence = f"{who} did nothing: {decision.note}."
-    elif not decision.chosen and decision.controller == "human":
+    elif not own and decision.controller == "human":
         sentence = f"{who} made no move."
-    elif not decision.chosen:
+    elif not own:
         sentence = f"{who} held its course (no option beat the status quo)."
     else:
         by_id = {o.action: o for o in decision.top_options}
         parts = []
-        for action_id in decision.chosen:
+        for action_id in own:
             label = action_label(program, action_id, detail)
             option = by_id.get(action_id)
             if decision.controller != "agent" or option is None or not option.terms:
@@ -76,7 +82,20 @@ def decision_sentence(program: Program, decision: DecisionRecord, detail: bool =
         sentence += (
             f" REPLACED by the facilitator (had chosen {before}): {decision.replaced_reason}."
         )
-    return sentence
+    return prefix + sentence
+
+
+def _scheduled_clause(program: Program, decision: DecisionRecord, who: str, detail: bool) -> str:
+    """'X, scheduled by the scenario: Y (why). ' and the scheduled moves not made, or ''."""
+    text = ""
+    why = f" ({_clause(decision.schedule_reason)})" if decision.schedule_reason else ""
+    if decision.scheduled:
+        labels = "; ".join(action_label(program, a, detail) for a in decision.scheduled)
+        text = f"{who}, scheduled by the scenario: {labels}{why}. "
+        why = ""
+    if decision.schedule_skipped:
+        text += f"Scheduled for {who} but not made{why}: {'; '.join(decision.schedule_skipped)}. "
+    return text
 
 
 def option_lines(program: Program, decision: DecisionRecord) -> list[str]:

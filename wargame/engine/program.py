@@ -7,6 +7,7 @@ string. Nothing in this module knows about particular actors or regions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from wargame.scenario.expr import (
     parse,
 )
 from wargame.scenario.schema import (
+    MAX_DELAY,
     RELATION_FIELDS,
     TARGET_RE,
     Action,
@@ -63,6 +65,13 @@ class CEffect:
     op: str
     value: Getter
     delay: int
+    delay_value: Getter | None = None
+    """Set for a delay a batch samples (a parameter or Quantity with a range): the delay is
+    then `whole_turns(delay_value(state))`, found when the effect is caused."""
+
+    def turns(self, state: DeterrenceState) -> int:
+        """Turns until the effect lands if it is caused now."""
+        return self.delay if self.delay_value is None else whole_turns(self.delay_value(state))
 
 
 @dataclass(slots=True)
@@ -475,8 +484,11 @@ class Compiler:
 
         return response_by
 
-    def expr(self, text: str, path: Path, self_actor: str | None = None) -> Getter:
-        """Compile an expression; problems are collected against `path`.
+    def expr(
+        self, text: str, path: Path, self_actor: str | None = None, fixed: list[str] | None = None
+    ) -> Getter:
+        """Compile an expression; problems are collected against `path`. With `fixed` it may
+        read parameters only (their names are added to it), as a delay may.
 
         Past MAX_PROBLEMS problems (one more says there are more), or once the scenario's
         expressions pass MAX_EXPRESSION_CHARS in all, the rest are not compiled (the file is
@@ -497,18 +509,94 @@ class Compiler:
             return Const(0.0)
         try:
             # parameters resolve to their numbers, so constant formulas fold to one number
-            getter, const = compile_folded(
-                parse(text),
-                lambda dotted: self._name(dotted, self_actor),
-                lambda fname, args: self._call(fname, args, self_actor),
-                known_functions=DOMAIN_FUNCTIONS,
-            )
+            if fixed is not None:
+                getter, const = compile_folded(
+                    parse(text),
+                    lambda dotted: self._fixed_name(dotted, fixed),
+                    lambda fname, args: self._fixed_call(fname),
+                )
+            else:
+                getter, const = compile_folded(
+                    parse(text),
+                    lambda dotted: self._name(dotted, self_actor),
+                    lambda fname, args: self._call(fname, args, self_actor),
+                    known_functions=DOMAIN_FUNCTIONS,
+                )
         except ExprError as error:
             self.problems.append(
                 CompileProblem(path, f"in expression '{text}': {error}", error.hint)
             )
             return Const(0.0)
         return getter if const is None else Const(const)
+
+    def _fixed_name(self, dotted: str, read: list[str]) -> Getter | float:
+        """A name in a delay: a parameter (fixed before the game starts), nothing else."""
+        if dotted in self.params or f"parameters.{dotted}" in self.inputs:
+            read.append(dotted)
+            return self._name(dotted, None)
+        if (
+            dotted in self.spec.state.variables
+            or dotted in ("turn", "rung", "month", "year")
+            or "." in dotted
+            or dotted in self.spec.actions
+        ):
+            raise ExprError(
+                f"'{dotted}' is read from the state, and a delay may read parameters only",
+                hint=_FIXED_DELAY,
+            )
+        near = self._near(dotted, self.spec.parameters).strip()
+        raise ExprError(f"unknown parameter '{dotted}'", hint=near or _FIXED_DELAY)
+
+    @staticmethod
+    def _fixed_call(fname: str) -> Any:
+        """A call in a delay: a builtin, never a domain function (they read the state)."""
+        if fname in DOMAIN_FUNCTIONS:
+            raise ExprError(
+                f"{fname}() reads the state, and a delay may read parameters only",
+                hint=_FIXED_DELAY,
+            )
+        return NotImplemented
+
+    def delay(self, delay: int | Quantity | str, path: Path) -> tuple[int, Getter | None]:
+        """An effect's delay: whole turns if known now, else the getter of a number a batch
+        samples (then found when the effect is caused); problems go against `path`."""
+        if isinstance(delay, int):
+            return delay, None
+        if isinstance(delay, Quantity):
+            low, high = delay.assumption or (delay.value, delay.value)
+            if not (0 <= delay.value <= MAX_DELAY and 0 <= low and high <= MAX_DELAY):
+                self.problems.append(
+                    CompileProblem(
+                        path,
+                        f"a delay of {delay.value:g} turns"
+                        + (f" (assumption range [{low:g}, {high:g}])" if delay.assumption else "")
+                        + f" is outside [0, {MAX_DELAY}]",
+                        f"give a value and assumption range within [0, {MAX_DELAY}] turns",
+                    )
+                )
+            getter = self.value(delay, path)
+        else:
+            read: list[str] = []
+            getter = self.expr(delay, path, fixed=read)
+            for name in read:
+                parameter = self.spec.parameters[name]
+                low, high = parameter.assumption or (parameter.value, parameter.value)
+                if not (0 <= parameter.value <= MAX_DELAY and 0 <= low and high <= MAX_DELAY):
+                    shown = f"{parameter.value:g}" + (
+                        f" (assumption range [{low:g}, {high:g}])" if parameter.assumption else ""
+                    )
+                    self.problems.append(
+                        CompileProblem(
+                            path,
+                            f"the delay reads parameter '{name}', which is {shown}: "
+                            f"outside [0, {MAX_DELAY}] turns",
+                            f"bring parameters.{name} and its assumption range within "
+                            f"[0, {MAX_DELAY}]",
+                        )
+                    )
+        if isinstance(getter, Const):
+            return whole_turns(getter.value), None
+        return 0, getter
 
     def value(self, value: Any, path: Path, self_actor: str | None = None) -> Getter:
         """Compile a Value field: a number, a Quantity or an expression."""
@@ -542,7 +630,8 @@ class Compiler:
                 self.problems.append(CompileProblem((*path, i, "target"), str(error)))
                 continue
             getter = self.value(raw, (*path, i, op), actor)
-            out.append(CEffect(term, op, getter, effect.delay))
+            delay, delay_value = self.delay(effect.delay, (*path, i, "delay"))
+            out.append(CEffect(term, op, getter, delay, delay_value))
         return out
 
     # -- the whole scenario -----------------------------------------------------------
@@ -814,6 +903,17 @@ def branch_odds(action: CAction, state: DeterrenceState | None) -> dict[str, flo
         odds[b.name] = p
         left -= p
     return odds
+
+
+_FIXED_DELAY = (
+    "name a parameter (parameters: {lag: {value: 2, assumption: [1, 4]}}, delay: lag) "
+    "or write a whole number of turns"
+)
+
+
+def whole_turns(turns: float) -> int:
+    """A delay in whole turns: clipped to [0, MAX_DELAY], rounded half away from zero."""
+    return math.floor(min(float(MAX_DELAY), max(0.0, turns)) + 0.5)
 
 
 def noisy_or(strengths: Iterable[float]) -> float:

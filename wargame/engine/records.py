@@ -68,6 +68,12 @@ class DecisionRecord:
     replaced: list[str] | None = None
     """What the actor's controller had chosen before a facilitator replaced it."""
     replaced_reason: str | None = None
+    scheduled: list[str] = field(default_factory=list)
+    """The first moves of `chosen`, made by the scenario's schedule (not by the controller)."""
+    schedule_skipped: list[str] = field(default_factory=list)
+    """'action: why' for each scheduled move that was not made (unavailable, or replaced)."""
+    schedule_reason: str = ""
+    """The schedule's reason for this turn's scheduled moves ('' if none was given)."""
 
 
 @dataclass(slots=True)

@@ -118,6 +118,23 @@ Value = Annotated[
 ]
 """A number, a Quantity, or an expression over the state (see docs/scenario-format.md)."""
 
+MAX_DELAY = 1000
+"""The most turns an effect may wait before it lands."""
+
+Delay = Annotated[
+    Annotated[int, Field(ge=0, le=MAX_DELAY), Tag("number")]
+    | Annotated[Quantity, Tag("Quantity")]
+    | Annotated[Expression, Tag("expression")],
+    Discriminator(
+        _value_kind,
+        custom_error_type="value_kind",
+        custom_error_message="expected a whole number, a mapping or text",
+    ),
+]
+"""Turns until an effect lands: a whole number 0-1000, a Quantity, or a parameter's name (an
+expression over parameters only); computed when the effect is caused, rounded to whole turns
+(half away from zero) and clipped to [0, 1000]."""
+
 
 class Meta(Strict):
     """What the scenario is, when it starts, and how long a turn is."""
@@ -312,7 +329,11 @@ class Effect(Strict):
     add: Value | None = None
     mul: Value | None = None
     set: Value | None = None
-    delay: int = Field(default=0, ge=0, le=1000, description="turns until it lands")
+    delay: Delay = Field(
+        default=0,
+        description="turns until it lands: a whole number 0-1000, a Quantity or a parameter's "
+        "name; rounded to whole turns (half away from zero) and clipped to [0, 1000]",
+    )
 
     @model_validator(mode="after")
     def _one_operation(self) -> Effect:

@@ -38,6 +38,9 @@ def apply_variant(located: Located, spec: ScenarioSpec, draft: Draft, name: str)
         _set_path(located, draft, path, value, ("variants", name, "set", path))
     for actor, controller in variant.controllers.items():
         draft.put(("actors", actor, "controller"), controller)
+    written = located.data["variants"][name].get("schedule") or {}
+    for actor in variant.schedule:
+        draft.put(("actors", actor, "schedule"), written[actor])
     disabled: set[str] = set()
     for actor, menu in variant.menus.items():
         own = {a for a, act in spec.actions.items() if act.actor == actor and not act.ballot}

@@ -493,6 +493,8 @@ class SeminarApp(App[int]):
         program = self.session.model.program
         who = view.actor_label(program, team).upper()
         text.append(f"\n{who}: OPTIONS ({view.budget(self.session, team)})\n", style="bold")
+        for line in view.scheduled_lines(self.session, team):
+            text.append(line + "\n", style="italic")
         width = max(30, self.query_one("#main", VerticalScroll).size.width - 3)
         compact = self.size.height < 32  # 80x24: one line an option, the turn so far above
         for option in view.menu(self.session, team):

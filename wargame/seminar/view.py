@@ -396,9 +396,8 @@ def _effect(effect: CEffect, state: DeterrenceState) -> str:
     """'tension +0.05', 'US->JP.trust x0.9 (after 2 turns)': the amount as it stands now."""
     sign = {"add": "+", "mul": "x", "set": "="}[effect.op]
     amount = float(effect.value(state))
-    later = (
-        f" (after {effect.delay} turn{'s' if effect.delay != 1 else ''})" if effect.delay else ""
-    )
+    delay = effect.turns(state)
+    later = f" (after {delay} turn{'s' if delay != 1 else ''})" if delay else ""
     text = f"{term_label(effect.term)} {sign}{amount:.3g}{later}"
     return text.replace("+-", "-")
 
