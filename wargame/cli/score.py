@@ -43,8 +43,8 @@ def score(
     from wargame.batch.runner import BASE, check_options, run
     from wargame.scenario.loading import load_scenario
     from wargame.stats.observed import read_observed
+    from wargame.stats.scoring import forecast_sample, totals
     from wargame.stats.scoring import score as score_quantity
-    from wargame.stats.scoring import totals
 
     check_options(runs=runs, workers=workers, seed=seed, sample=sample, chunk_size=None)
     scenario = load_scenario(file, variant=variant)
@@ -60,15 +60,7 @@ def score(
     if "error" in table and table["error"].notna().any():
         failed = int(table["error"].notna().sum())
         raise WargameError(f"{failed} of {len(table)} games failed; scores would be biased")
-    scores = []
-    for quantity in obs.data.quantities:
-        if quantity.count is not None:
-            sample_values = sum(table[f"count.{key}"].fillna(0) for key in quantity.count)
-        elif quantity.outcome is not None:
-            sample_values = table[f"outcome.{quantity.outcome}"].notna().astype(float)
-        else:
-            sample_values = table[f"final.{quantity.final}"]
-        scores.append(score_quantity(quantity, sample_values.to_numpy(dtype=float)))
+    scores = [score_quantity(q, forecast_sample(table, q)) for q in obs.data.quantities]
     _print(scenario.spec.scenario.title, name, runs, obs.data.period, scores, totals(scores))
 
 

@@ -21,6 +21,7 @@ import scoringrules
 from wargame.stats.observed import Quantity, Reference
 
 if TYPE_CHECKING:
+    import pandas as pd
     from numpy.typing import NDArray
 
 PROBABILITY_FLOOR = 1e-4
@@ -78,6 +79,18 @@ def reference_score(reference: Reference, observed: float) -> float:
         return float(scoringrules.crps_normal(float(observed), normal.mean, normal.sd))
     assert reference.probability is not None
     return log_score(reference.probability, bool(observed))
+
+
+def forecast_sample(games: pd.DataFrame, quantity: Quantity) -> NDArray[np.float64]:
+    """One value per game of a batch's runs table: the added counts, 1 where the outcome
+    happened (else 0), or the variable's final value."""
+    if quantity.count is not None:
+        values = sum(games[f"count.{key}"].fillna(0) for key in quantity.count)
+    elif quantity.outcome is not None:
+        values = games[f"outcome.{quantity.outcome}"].notna().astype(float)
+    else:
+        values = games[f"final.{quantity.final}"]
+    return np.asarray(values, dtype=float)
 
 
 def score(quantity: Quantity, sample: Sequence[float] | NDArray[np.float64]) -> Score:
