@@ -393,7 +393,108 @@ SCENARIO_CASES: list[Case] = [
         ("'g_strong' excludes itself", "Fix: list the actor's other options"),
         located=True,
     ),
-    # --- cycles where there must be none
+    Case(
+        "a delay that reads the state",
+        tiny(
+            actions={"g_delayed": {"effects": [{"target": "slow", "add": 0.3, "delay": "tension"}]}}
+        ),
+        ("a delay may read parameters only", "Fix: name a parameter"),
+        located=True,
+    ),
+    Case(
+        "a delay that calls a domain function",
+        tiny(
+            actions={
+                "g_delayed": {"effects": [{"target": "slow", "add": 0.3, "delay": "count(p_test)"}]}
+            }
+        ),
+        ("count() reads the state", "Fix: name a parameter"),
+        located=True,
+    ),
+    Case(
+        "a delay naming an unknown parameter",
+        tiny(actions={"g_delayed": {"effects": [{"target": "slow", "add": 0.3, "delay": "lagg"}]}}),
+        ("unknown parameter 'lagg'", "Fix: name a parameter"),
+        located=True,
+    ),
+    Case(
+        "a delay parameter above 1000 turns",
+        tiny(
+            parameters={"lag": {"value": 1500, "source": "s"}},
+            sources={"s": "a source"},
+            actions={"g_delayed": {"effects": [{"target": "slow", "add": 0.3, "delay": "lag"}]}},
+        ),
+        ("parameter 'lag', which is 1500: outside [0, 1000]", "Fix: bring parameters.lag"),
+        located=True,
+    ),
+    Case(
+        "a delay parameter whose range goes below 0",
+        tiny(
+            parameters={"lag": {"value": 1, "assumption": [-2, 3]}},
+            actions={"g_delayed": {"effects": [{"target": "slow", "add": 0.3, "delay": "lag"}]}},
+        ),
+        ("(assumption range [-2, 3]): outside [0, 1000]", "Fix: bring parameters.lag"),
+        located=True,
+    ),
+    Case(
+        "a delay quantity whose range passes 1000",
+        tiny(
+            actions={
+                "g_delayed": {
+                    "effects": [
+                        {
+                            "target": "slow",
+                            "add": 0.3,
+                            "delay": {"value": 2, "assumption": [1, 2000]},
+                        }
+                    ]
+                }
+            }
+        ),
+        ("(assumption range [1, 2000]) is outside [0, 1000]", "Fix: give a value and assumption"),
+        located=True,
+    ),
+    # --- Security Council drafts negotiated before the vote (consent.fallback)
+    Case(
+        "a fallback that does not exist",
+        tiny(actions={"g_resolution": {"consent": {"voters": ["V"], "fallback": "g_weaker"}}}),
+        ("unknown action 'g_weaker'",),
+        located=True,
+    ),
+    Case(
+        "a fallback of another actor",
+        tiny(actions={"g_resolution": {"consent": {"voters": ["V"], "fallback": "p_test"}}}),
+        ("fallback 'p_test' belongs to P, not G",),
+        located=True,
+    ),
+    Case(
+        "a fallback that is not put to a vote",
+        tiny(actions={"g_resolution": {"consent": {"voters": ["V"], "fallback": "g_weak"}}}),
+        ("'g_weak' is not put to a vote",),
+        located=True,
+    ),
+    Case(
+        "a fallback with other voters",
+        tiny(
+            actions={
+                "g_resolution": {"consent": {"voters": ["V"], "fallback": "g_other"}},
+                "g_other": {
+                    "actor": "G",
+                    "label": "Other",
+                    "category": "status_quo",
+                    "consent": {"voters": ["A"]},
+                },
+                "a_yes": {
+                    "actor": "A",
+                    "label": "Yes",
+                    "category": "status_quo",
+                    "ballot": {"on": "g_other", "vote": "support"},
+                },
+            }
+        ),
+        ("not by the same voters",),
+        located=True,
+    ),
     Case(
         "relation to itself",
         tiny(relations=[{"from": "A", "to": "A", "alliance": 1}]),
@@ -403,6 +504,12 @@ SCENARIO_CASES: list[Case] = [
         "a ballot on a ballot",
         tiny(actions={"v_support": {"ballot": {"on": "v_veto", "vote": "support"}}}),
         ("which is itself a ballot", "cycle"),
+    ),
+    Case(
+        "a fallback that falls back to itself",
+        tiny(actions={"g_resolution": {"consent": {"voters": ["V"], "fallback": "g_resolution"}}}),
+        ("fallbacks form a cycle: g_resolution -> g_resolution",),
+        located=True,
     ),
     Case(
         "a ballot that needs consent",

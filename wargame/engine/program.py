@@ -111,6 +111,8 @@ class CAction:
     ballot_on: str | None
     vote: str | None
     requires_text: str = ""
+    fallback: CAction | None = None
+    """The weaker draft tabled instead, in the same move, when a voter would veto this one."""
     linear: tuple[tuple[Term, float], ...] = ()
     """Constant expected changes of the actor's own objective terms (precomputed)."""
     scored: list[tuple[Term, str, Getter, str | None]] = field(default_factory=list)
@@ -135,6 +137,13 @@ class CAction:
         if self.requires is not None and not self.requires(state):
             return f"requires {self.requires_text}"
         return None
+
+    def drafts(self) -> list[CAction]:
+        """This proposal and its fallbacks, in the order they would be tabled."""
+        chain = [self]
+        while chain[-1].fallback is not None and chain[-1].fallback not in chain:
+            chain.append(chain[-1].fallback)
+        return chain
 
     def excluded_by(self, planned: list[CAction]) -> str | None:
         """None if no option in `planned` excludes this one, else why it cannot join them."""
@@ -564,7 +573,7 @@ class Compiler:
             return delay, None
         if isinstance(delay, Quantity):
             low, high = delay.assumption or (delay.value, delay.value)
-            if not (0 <= delay.value <= MAX_DELAY and 0 <= low and high <= MAX_DELAY):
+            if not (0 <= delay.value <= MAX_DELAY and low >= 0 and high <= MAX_DELAY):
                 self.problems.append(
                     CompileProblem(
                         path,
@@ -581,7 +590,7 @@ class Compiler:
             for name in read:
                 parameter = self.spec.parameters[name]
                 low, high = parameter.assumption or (parameter.value, parameter.value)
-                if not (0 <= parameter.value <= MAX_DELAY and 0 <= low and high <= MAX_DELAY):
+                if not (0 <= parameter.value <= MAX_DELAY and low >= 0 and high <= MAX_DELAY):
                     shown = f"{parameter.value:g}" + (
                         f" (assumption range [{low:g}, {high:g}])" if parameter.assumption else ""
                     )
@@ -704,6 +713,9 @@ class Compiler:
         """Compile everything; check self.problems afterwards."""
         spec = self.spec
         actions = {aid: self.action(aid, a) for aid, a in spec.actions.items()}
+        for aid, written in spec.actions.items():
+            if written.consent is not None and written.consent.fallback is not None:
+                actions[aid].fallback = actions[written.consent.fallback]
         by_actor: dict[str, list[CAction]] = {}
         for a in actions.values():
             by_actor.setdefault(a.actor, []).append(a)

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from wargame.engine.program import CAction, CEffect, Program, branch_odds, noisy_or
-from wargame.engine.records import BeliefRecord, EffectRecord
+from wargame.engine.records import BeliefRecord, EffectRecord, WithdrawnDraft
 from wargame.engine.state import DeterrenceState, beta_mean
 from wargame.errors import WargameError
 
@@ -50,11 +50,28 @@ class Move:
     """The branch the die gave, where a facilitator forced another."""
     forced_votes: dict[str, str] = field(default_factory=dict)
     writes: list[Write] = field(default_factory=list)
+    draft: CAction | None = None
+    """The weaker draft finally voted on, where the proposal was negotiated down after a
+    veto threat (`votes`, `passed`, the die and the effects are then the draft's)."""
+    withdrawn: list[WithdrawnDraft] = field(default_factory=list)
+    """The drafts withdrawn after a veto threat, in order (the proposal first)."""
+
+    @property
+    def final(self) -> CAction:
+        """The action that went ahead, or was vetoed last: the proposal or its draft."""
+        return self.action if self.draft is None else self.draft
 
 
 def move_key(turn: int, action: CAction, index: int) -> str:
     """Stable id of an action instance: what facilitators name to force or re-roll."""
     return f"t{turn}:{action.actor}:{action.id}#{index}"
+
+
+def vote_key(key: str, proposal: CAction, draft: CAction, voter: str) -> str:
+    """The key of a voter's ballot in the move `key`: on the proposal `KEY:vote:VOTER`, on a
+    weaker draft tabled instead `KEY:DRAFT:vote:VOTER` (its own draw, its own force)."""
+    on = key if draft is proposal else f"{key}:{draft.id}"
+    return f"{on}:vote:{voter}"
 
 
 def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
@@ -63,18 +80,10 @@ def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
     Every move of a phase is planned on the same state, so moves within a phase are
     simultaneous: none sees another's effects.
     """
-    state, overrides = ctx.state, ctx.overrides
+    state = ctx.state
     for move in moves:
-        action = move.action
-        for voter in action.voters:
-            vote_key = f"{move.key}:vote:{voter}"
-            ballot = ctx.vote(voter, action, vote_key)
-            forced = overrides.get(vote_key)
-            if forced is not None:
-                ballot = _ballot(program, voter, action, forced, vote_key)
-                move.forced_votes[voter] = forced.reason
-            move.votes[voter] = ballot.id
-        move.passed = all(program.actions[b].vote != "veto" for b in move.votes.values())
+        _negotiate(program, ctx, move)
+        action = move.final
         for ballot_id in move.votes.values():
             move.writes += evaluate(state, program.actions[ballot_id].effects, ballot_id)
         if not move.passed:
@@ -84,7 +93,7 @@ def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
         if not action.branches:
             continue
         move.odds = branch_odds(action, state)
-        move.roll = ctx.dice.uniform(action.actor, state.turn, f"die:{action.id}#{move.index}")
+        move.roll = ctx.dice.uniform(action.actor, state.turn, f"die:{move.action.id}#{move.index}")
         running = 0.0
         move.branch = action.branches[-1].name
         for name, p in move.odds.items():
@@ -92,7 +101,7 @@ def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
             if move.roll < running:
                 move.branch = name
                 break
-        forced = overrides.get(move.key)
+        forced = ctx.overrides.get(move.key)
         if forced is not None:
             if forced.result not in move.odds:
                 raise WargameError(
@@ -104,6 +113,36 @@ def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
         for b in action.branches:
             if b.name == move.branch:
                 move.writes += evaluate(state, b.effects, f"{action.id}.{b.name}")
+
+
+def _negotiate(program: Program, ctx: Any, move: Move) -> None:
+    """Put the proposal to its voters; while a ballot is a veto and the draft has a fallback
+    available now, withdraw it and table the fallback. The last draft's ballots are the vote;
+    the withdrawn drafts' ballots are kept as threats."""
+    draft, tabled = move.action, {move.action.id}
+    while True:
+        move.votes, move.forced_votes = {}, {}
+        for voter in draft.voters:
+            key = vote_key(move.key, move.action, draft, voter)
+            ballot = ctx.vote(voter, draft, key)
+            forced = ctx.overrides.get(key)
+            if forced is not None:
+                ballot = _ballot(program, voter, draft, forced, key)
+                move.forced_votes[voter] = forced.reason
+            move.votes[voter] = ballot.id
+        move.passed = all(program.actions[b].vote != "veto" for b in move.votes.values())
+        weaker = draft.fallback
+        if (
+            move.passed
+            or weaker is None
+            or weaker.id in tabled
+            or weaker.illegal(ctx.state) is not None
+        ):
+            break
+        move.withdrawn.append(WithdrawnDraft(draft.id, move.votes, move.forced_votes))
+        draft = weaker
+        tabled.add(draft.id)
+    move.draft = None if draft is move.action else draft
 
 
 def _ballot(program: Program, voter: str, proposal: CAction, forced: Override, key: str) -> CAction:
@@ -118,10 +157,12 @@ def apply(program: Program, ctx: Any, moves: list[Move], log: list[EffectRecord]
     """Carry out planned moves: counts, the planned writes, provocations and signals."""
     state = ctx.state
     for move in moves:
-        action = move.action
+        action = move.final
         for ballot_id in move.votes.values():
             take(state, program.actions[ballot_id])
-        take(state, action)
+        take(state, move.action)
+        if move.draft is not None:  # negotiated down: the draft voted on counts as taken too
+            take(state, move.draft)
         if move.passed and move.branch is not None:
             state.count_taken(f"{action.id}.{move.branch}")
         write(state, move.writes, log)
@@ -143,7 +184,7 @@ def take(state: DeterrenceState, action: CAction) -> None:
 
 def evaluate(state: DeterrenceState, effects: list[CEffect], cause: str) -> list[Write]:
     """Compute effect amounts on the current state, without changing it."""
-    return [(e.term, e.op, e.value(state), e.delay, cause) for e in effects]
+    return [(e.term, e.op, e.value(state), e.turns(state), cause) for e in effects]
 
 
 def write(state: DeterrenceState, writes: list[Write], log: list[EffectRecord] | None) -> None:
@@ -210,7 +251,7 @@ def update_beliefs(
     actors = list(program.actors)
     chances: dict[tuple[str, str], float] = {}
     for move in moves:
-        action = move.action
+        action = move.final
         if not action.provocation:
             continue
         provoker = action.actor
@@ -222,12 +263,12 @@ def update_beliefs(
                 if observer == responder:
                     continue
                 seen = [
-                    m.action.signals
+                    m.final.signals
                     for m in moves
-                    if m.action.actor == responder
-                    and provoker in m.action.targets
+                    if m.final.actor == responder
+                    and provoker in m.final.targets
                     and m.passed
-                    and (m.action.observers is None or observer in m.action.observers)
+                    and (m.final.observers is None or observer in m.final.observers)
                 ]
                 strength = noisy_or(seen)
                 pair = (observer, responder)

@@ -18,6 +18,9 @@ from wargame.scenario.yamlsafe import DataPath
 _CONDITIONS = ("requires", "when")
 """Condition fields: their thresholds describe the world as much as any weight does."""
 _LITERAL = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(?![\w.])")
+_TURN_COUNTS = ("delay",)
+"""Fields whose plain whole number counts turns of the game's own clock: not reported (a delay
+given as a Quantity or a parameter has its provenance checked like any other number)."""
 _CALENDAR = re.compile(
     r"\b(?:turn|month|year)\s*(?:==|!=|<=|>=|<|>)\s*\d+(?![\w.])"
     r"|(?<![\w.])\d+\s*(?:==|!=|<=|>=|<|>)\s*(?:turn|month|year)\b"
@@ -93,7 +96,12 @@ def provenance(spec: ScenarioSpec) -> tuple[list[str], list[Uncertainty]]:
                 uncertain.append(Uncertainty(dotted, value.value, *value.assumption))
             elif value.source is None:
                 unsourced.append(f"{dotted}: {value.value} has neither source nor assumption")
-        elif world and isinstance(value, (int, float)) and not isinstance(value, bool):
+        elif (
+            world
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and path[-1] not in _TURN_COUNTS
+        ):
             unsourced.append(f"{dotted}: plain number {value} (give source: or assumption:)")
         elif isinstance(value, str) and (world or path[-1] in _CONDITIONS):
             for match in _LITERAL.finditer(_CALENDAR.sub(" ", value)):

@@ -366,6 +366,11 @@ class Consent(Strict):
 
     voters: list[Identifier] = Field(min_length=1)
     on_veto: list[Effect] = []
+    fallback: Identifier | None = Field(
+        default=None,
+        description="a weaker draft of the same actor, with the same voters, tabled instead "
+        "(in the same move) when a voter's ballot on this one is a veto",
+    )
 
 
 class Ballot(Strict):
