@@ -268,10 +268,11 @@ class WargameModel(mesa.Model):
             return {}
         needed: dict[str, list[str]] = {}
         for decision in self.pending.decisions:
-            for action in decision.chosen:
-                for voter in action.voters:
-                    if self.controllers[voter] == "human":
-                        needed.setdefault(voter, []).append(action.id)
+            for proposal in decision.chosen:
+                for action in proposal.drafts():  # a fallback is voted on if it is tabled
+                    for voter in action.voters:
+                        if self.controllers[voter] == "human":
+                            needed.setdefault(voter, []).append(action.id)
         return needed
 
     def scheduled(self, actor_id: str) -> Scheduled:
@@ -449,7 +450,7 @@ class WargameModel(mesa.Model):
         moves = pending.moves or []
         resolver.apply(self.program, self, moves, progress.effects)
         progress.moves += moves
-        self.escalation = escalation_sum([m.action.escalation for m in moves], self.escalation)
+        self.escalation = escalation_sum([m.final.escalation for m in moves], self.escalation)
         if self.record:
             progress.phases.append(
                 PhaseRecord(
@@ -501,7 +502,7 @@ class WargameModel(mesa.Model):
             beliefs=beliefs or [],
             rules_fired=rules,
             effects=progress.effects,
-            escalation_score=escalation_sum([m.action.escalation for m in progress.moves]),
+            escalation_score=escalation_sum([m.final.escalation for m in progress.moves]),
             rung=self.rung(),
             state_before=progress.before,
             state_after=_view(state),
@@ -617,8 +618,13 @@ class WargameModel(mesa.Model):
         for item in self.planned():  # what the draw had given, for the record
             if item.key == key and item.roll is not None:
                 detail += f" (it had rolled {item.roll:.3f}: {item.result})"
-            elif ":vote:" in key and item.key == key.rsplit(":vote:", 1)[0]:
-                ballot = item.votes.get(key.rsplit(":", 1)[1])
+            elif ":vote:" in key and key.startswith(item.key + ":"):
+                on, voter = key.rsplit(":vote:", 1)[0], key.rsplit(":", 1)[1]
+                draft = item.action if on == item.key else on.rsplit(":", 1)[1]
+                ballots = [w.votes for w in item.withdrawn if w.action == draft]
+                if (item.draft or item.action) == draft:
+                    ballots.append(item.votes)
+                ballot = ballots[0].get(voter) if ballots else None
                 detail += f" (the vote had been {ballot})" if ballot else ""
 
         def change() -> None:
@@ -888,18 +894,24 @@ class WargameModel(mesa.Model):
                 f"'{key}' names no option of {actor_id}.{suggest(action_id, ids)} "
                 "Keys look like t3:NK:nk_test#1"
             )
-        if len(parts) == 5 and parts[3] == "vote":
-            voter = parts[4]
-            if voter not in action.voters:
+        drafts = {a.id: a for a in action.drafts()}
+        if len(parts) == 6 and parts[4] == "vote" and parts[3] not in list(drafts)[1:]:
+            raise WargameError(
+                f"'{key}': '{parts[3]}' is not a fallback draft of {action_id}; its drafts: "
+                f"{', '.join(list(drafts)[1:]) or 'none'}"
+            )
+        if (len(parts) == 5 and parts[3] == "vote") or (len(parts) == 6 and parts[4] == "vote"):
+            draft, voter = drafts[parts[3] if len(parts) == 6 else action_id], parts[-1]
+            if voter not in draft.voters:
                 raise WargameError(
-                    f"'{key}': {voter} does not vote on {action_id}; its voters: "
-                    f"{', '.join(action.voters) or 'none'}"
+                    f"'{key}': {voter} does not vote on {draft.id}; its voters: "
+                    f"{', '.join(draft.voters) or 'none'}"
                 )
-            results = [b.id for b in self.program.actors[voter].ballots[action_id]]
+            results = [b.id for b in self.program.actors[voter].ballots[draft.id]]
         elif len(parts) == 3:
-            if not action.branches:
+            results = list(dict.fromkeys(b.name for a in drafts.values() for b in a.branches))
+            if not results:
                 raise WargameError(f"'{key}': {action_id} has no die (no uncertain results)")
-            results = [b.name for b in action.branches]
         else:
             raise WargameError(f"'{key}' is not an item key such as t3:NK:nk_test#1")
         self._check_open(key, turn, actor_id)
@@ -924,6 +936,8 @@ class WargameModel(mesa.Model):
         if self.stage == "planned" and index in later:
             keys = {m.key for m in self._pending.moves or []}
             base = key.split(":vote:")[0]
+            if base.count(":") == 3:  # a vote on a fallback draft: KEY:DRAFT:vote:VOTER
+                base = base.rsplit(":", 1)[0]
             if base not in keys:
                 raise WargameError(
                     f"'{key}' is not in this phase's plan; its items: {', '.join(sorted(keys))}"
@@ -997,7 +1011,11 @@ class WargameModel(mesa.Model):
             tp = self.turn_progress
             progress = {
                 "phase_index": tp.phase_index,
-                "moves": [[m.action.id, m.index, m.passed] for m in tp.moves],
+                "moves": [
+                    [m.action.id, m.index, m.passed]
+                    + ([] if m.draft is None else [m.draft.id])  # negotiated down to a draft
+                    for m in tp.moves
+                ],
                 "before": None if tp.before is None else _json(tp.before),
                 "injects": [_json(i) for i in tp.injects],
                 "phases": [_json(p) for p in tp.phases],
@@ -1083,8 +1101,9 @@ class WargameModel(mesa.Model):
                 int(index),
                 resolver.move_key(self.state.turn, actions[action_id], int(index)),
                 passed=bool(passed),
+                draft=actions[draft[0]] if draft else None,
             )
-            for action_id, index, passed in data["moves"]
+            for action_id, index, passed, *draft in data["moves"]
         ]
         progress = TurnInProgress(
             phase_index=int(data["phase_index"]),
@@ -1218,6 +1237,8 @@ def _adjudication(move: Move, rerolled: dict[str, str], turn: int) -> Adjudicati
         ],
         forced_votes=dict(move.forced_votes),
         rolled_result=move.rolled,
+        draft=None if move.draft is None else move.draft.id,
+        withdrawn=list(move.withdrawn),
     )
 
 

@@ -137,7 +137,9 @@ def adjudication_lines(
 ) -> list[str]:
     """The vote on a move and its die, in words."""
     lines = []
-    label = action_label(program, move.action, detail)
+    label = action_label(program, move.draft or move.action, detail)
+    if move.withdrawn:
+        lines.append(_negotiated(program, move, detail))
     if move.votes:
         tally = ", ".join(
             f"{actor_label(program, voter)} {action_label(program, ballot)}"
@@ -157,6 +159,32 @@ def adjudication_lines(
             line += f"; RE-ROLLED by the facilitator: {move.rerolled}"
         lines.append(line + (f" [{move.key}]" if detail else ""))
     return lines
+
+
+def _negotiated(program: Program, move: AdjudicationRecord, detail: bool) -> str:
+    """'The Guarantor draft Full sanctions was negotiated down to Partial sanctions after
+    Veto player's veto threat.' (each withdrawn draft's threats named, in order)"""
+
+    def vetoers(votes: dict[str, str]) -> str:
+        names = [
+            actor_label(program, voter)
+            for voter, ballot in votes.items()
+            if (action := program.actions.get(ballot)) is not None and action.vote == "veto"
+        ]
+        return " and ".join(names) or "a voter"
+
+    threats = [
+        f"{vetoers(w.votes)}'s veto threat"
+        + (f" on {action_label(program, w.action)}" if i else "")
+        + (" (FORCED by the facilitator)" if w.forced_votes else "")
+        for i, w in enumerate(move.withdrawn)
+    ]
+    final = move.draft or move.withdrawn[-1].action
+    return (
+        f"The {actor_label(program, move.actor)} draft "
+        f"{action_label(program, move.action, detail)} was negotiated down to "
+        f"{action_label(program, final, detail)} after {', then '.join(threats)}."
+    )
 
 
 def intervention_line(program: Program, act: Intervention) -> str:

@@ -77,6 +77,18 @@ class DecisionRecord:
 
 
 @dataclass(slots=True)
+class WithdrawnDraft:
+    """A draft put to the vote and withdrawn after a veto threat, for a weaker one: its
+    ballots were threats, recorded but without effects."""
+
+    __pydantic_config__ = _STRICT
+
+    action: str
+    votes: dict[str, str]
+    forced_votes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class AdjudicationRecord:
     """One move as adjudicated: the votes on it, its die with odds, its effects."""
 
@@ -98,6 +110,11 @@ class AdjudicationRecord:
     """Voter -> the facilitator's reason, for ballots the facilitator forced."""
     rolled_result: str | None = None
     """What the die had given before the facilitator forced another result."""
+    draft: str | None = None
+    """The weaker draft finally voted on (`votes`, `passed`, effects are its own), where the
+    proposal `action` was negotiated down; None if the proposal itself was voted on."""
+    withdrawn: list[WithdrawnDraft] = field(default_factory=list)
+    """The drafts withdrawn after a veto threat, in order (the proposal first)."""
 
 
 @dataclass(slots=True)

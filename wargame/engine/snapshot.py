@@ -75,7 +75,11 @@ class TurnProgress(Saved):
     """What a turn saved at the start of a phase has done so far."""
 
     phase_index: Turn
-    moves: list[tuple[str, Annotated[int, Field(ge=1)], bool]]
+    moves: list[
+        tuple[str, Annotated[int, Field(ge=1)], bool]
+        | tuple[str, Annotated[int, Field(ge=1)], bool, str]
+    ]
+    """[action, index, passed] and, for a proposal negotiated down, the draft voted on."""
     before: StateView | None
     injects: list[InjectRecord]
     phases: list[PhaseRecord]
@@ -243,8 +247,10 @@ def _against_scenario(located: Located, scenario: Scenario, data: Any) -> list[P
                     f"phase {progress['phase_index']} is past the last of {len(spec.phases)}",
                 )
             )
-        for i, (action, _, _) in enumerate(progress["moves"]):
+        for i, (action, _, _, *draft) in enumerate(progress["moves"]):
             known(("turn_progress", "moves", i, 0), action, actions, "action")
+            if draft:
+                known(("turn_progress", "moves", i, 3), draft[0], actions, "action")
     for key in data["inject_counts"]:
         known(("inject_counts", key), key, list(spec.injects), "inject")
     sampled = [u.path for u in scenario.uncertainties]

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from wargame.engine.program import number
@@ -98,6 +99,8 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
             need("actor", r, actors, ("actions", aid, "deterred_by", r))
         for i, other in enumerate(action.excludes):
             excluded(aid, other, ("actions", aid, "excludes", i))
+        for i, rule in enumerate(action.foresees):
+            need("rule", rule, spec.rules, ("actions", aid, "foresees", i))
         if action.consent:
             for voter in action.consent.voters:
                 need("actor", voter, actors, ("actions", aid, "consent", "voters"))
@@ -109,6 +112,8 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
                             f"add actions with actor: {voter} and ballot: {{on: {aid}, vote: ...}}",
                         )
                     )
+        if action.consent and action.consent.fallback is not None:
+            _check_fallback(located, spec, aid, need, problems)
         if action.ballot:
             on = action.ballot.on
             need("action", on, actions, ("actions", aid, "ballot", "on"))
@@ -292,6 +297,67 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
                     "move it inside the bounds",
                 )
             )
+
+
+def _check_fallback(
+    located: Located,
+    spec: ScenarioSpec,
+    aid: str,
+    need: Callable[[str, str, Any, DataPath], None],
+    problems: list[Problem],
+) -> None:
+    """A proposal's fallback: a draft of the same actor, put to the same voters, and a chain
+    of fallbacks that ends (no draft falls back to itself, directly or not)."""
+    actions = spec.actions
+    action = actions[aid]
+    assert action.consent is not None and action.consent.fallback is not None
+    fallback = action.consent.fallback
+    path: DataPath = ("actions", aid, "consent", "fallback")
+    need("action", fallback, actions, path)
+    draft = actions.get(fallback)
+    if draft is None:
+        return
+    if draft.actor != action.actor:
+        problems.append(
+            located.problem(
+                path,
+                f"fallback '{fallback}' belongs to {draft.actor}, not {action.actor}",
+                f"name a weaker draft that {action.actor} tables",
+            )
+        )
+    elif draft.consent is None:
+        problems.append(
+            located.problem(
+                path,
+                f"fallback '{fallback}' is not put to a vote (it has no consent: section)",
+                f"give actions.{fallback} consent: {{voters: {action.consent.voters}}}",
+            )
+        )
+    elif set(draft.consent.voters) != set(action.consent.voters):
+        problems.append(
+            located.problem(
+                path,
+                f"fallback '{fallback}' is voted on by {sorted(draft.consent.voters)}, "
+                f"not by the same voters as '{aid}' ({sorted(action.consent.voters)})",
+                f"give actions.{fallback}.consent the voters {action.consent.voters}",
+            )
+        )
+    order = {name: i for i, name in enumerate(actions)}
+    chain, seen = [aid], {aid}
+    current: str | None = fallback
+    while current is not None and current in actions and current not in seen:
+        chain.append(current)
+        seen.add(current)
+        consent = actions[current].consent
+        current = consent.fallback if consent is not None else None
+    if current == aid and min(chain, key=order.__getitem__) == aid:  # told once per cycle
+        problems.append(
+            located.problem(
+                path,
+                "fallbacks form a cycle: " + " -> ".join([*chain, aid]),
+                "end the chain with a draft that has no fallback",
+            )
+        )
 
 
 def _fits(value: float | Quantity, low: float, high: float) -> bool:

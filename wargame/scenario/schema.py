@@ -415,6 +415,11 @@ class Action(Strict):
         description="options of the same actor not to be taken in the same turn as this one "
         "(listing it on one side is enough)",
     )
+    foresees: list[Identifier] = Field(
+        default=[],
+        description="rule ids whose effects on its objectives an agent weighing this option "
+        "counts too, as if the option set the rule off (the rule is not applied by this)",
+    )
 
     @field_validator("branches")
     @classmethod
