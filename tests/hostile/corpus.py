@@ -454,6 +454,12 @@ SCENARIO_CASES: list[Case] = [
         ("(assumption range [1, 2000]) is outside [0, 1000]", "Fix: give a value and assumption"),
         located=True,
     ),
+    Case(
+        "an action foreseeing an unknown rule",
+        tiny(actions={"g_strong": {"foresees": ["spirall"]}}),
+        ("unknown rule 'spirall'", "Fix: Did you mean 'spiral'?"),
+        located=True,
+    ),
     # --- Security Council drafts negotiated before the vote (consent.fallback)
     Case(
         "a fallback that does not exist",

@@ -82,6 +82,12 @@ def term_label(term: Term) -> str:
     return f"{term[1]}->{term[2]}.{term[3]}"
 
 
+def foreseen_label(rule: str, term: Term) -> str:
+    """'via rule sanctions_bite: NK.economy': a utility term an option gets from a rule it
+    foresees."""
+    return f"via rule {rule}: {term_label(term)}"
+
+
 def utility(
     actor: CActor,
     action: CAction,
@@ -125,6 +131,20 @@ def utility(
         size += abs(contribution)
         if terms is not None:
             label = term_label(term)
+            terms[label] = terms.get(label, 0.0) + contribution
+    for rule, term, op, value in action.foreseen:
+        amount = value(state)
+        if op == "add":
+            delta = amount
+        elif op == "mul":
+            delta = state.get(term) * (amount - 1.0)
+        else:
+            delta = amount - state.get(term)
+        contribution = weights[term] * delta
+        total += contribution
+        size += abs(contribution)
+        if terms is not None:
+            label = foreseen_label(rule, term)
             terms[label] = terms.get(label, 0.0) + contribution
     cost = action.cost(state)
     motive = action.motive(state)
@@ -177,6 +197,15 @@ def _exact_utility(
                 odds = branch_odds(action, state)
             change *= Fraction(odds[branch])
         parts.append((term_label(term), Fraction(weights[term]) * change))
+    for rule, term, op, value in action.foreseen:
+        amount = Fraction(value(state))
+        if op == "add":
+            change = amount
+        elif op == "mul":
+            change = Fraction(state.get(term)) * (amount - 1)
+        else:
+            change = amount - Fraction(state.get(term))
+        parts.append((foreseen_label(rule, term), Fraction(weights[term]) * change))
     cost = Fraction(action.cost(state))
     motive = Fraction(action.motive(state))
     parts += [("motive", motive), ("cost", -cost)]

@@ -119,6 +119,9 @@ class CAction:
     """The other effects on its objective terms: (term, op, value, branch name or None)."""
     excludes: frozenset[str] = frozenset()
     """Ids of the actor's options it cannot be taken with in one turn (both ways round)."""
+    foreseen: list[tuple[str, Term, str, Getter]] = field(default_factory=list)
+    """Effects of the rules it `foresees` on its actor's objective terms, which an agent
+    counts as the option's own: (rule id, term, op, value)."""
 
     def illegal(self, state: DeterrenceState, already: int = 0) -> str | None:
         """None if this action may be taken now (after `already` planned uses), else why not."""
@@ -803,6 +806,7 @@ class Compiler:
             )
             for rid, r in spec.rules.items()
         ]
+        _foresee(actions, spec, actors, {rid: effects for rid, _, _, effects in rules})
         outcomes = [
             (oid, o.description, self.expr(o.when, ("outcomes", oid, "when")), o.terminal)
             for oid, o in spec.outcomes.items()
@@ -900,6 +904,24 @@ def _split_scored(action: CAction, own_terms: set[Term]) -> None:
         else:
             action.scored.append((term, op, value, branch))
     action.linear = tuple(linear)
+
+
+def _foresee(
+    actions: dict[str, CAction],
+    spec: ScenarioSpec,
+    actors: dict[str, CActor],
+    rules: dict[str, list[CEffect]],
+) -> None:
+    """Give each action that `foresees` rules those rules' effects on its actor's objectives."""
+    for aid, written in spec.actions.items():
+        if written.foresees and written.actor in actors:
+            own = {term for term, _ in actors[written.actor].objectives}
+            actions[aid].foreseen = [
+                (rid, e.term, e.op, e.value)
+                for rid in written.foresees
+                for e in rules.get(rid, [])
+                if e.term in own
+            ]
 
 
 def branch_odds(action: CAction, state: DeterrenceState | None) -> dict[str, float]:

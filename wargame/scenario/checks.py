@@ -270,6 +270,23 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
                         f"use a doctrine whose actor is {a}",
                     )
                 )
+        if variant.hindsight and not variant.known_later.strip():
+            problems.append(
+                located.problem(
+                    ("variants", vid, "hindsight"),
+                    f"hindsight variant '{vid}' does not say what it knows that was not known "
+                    f"on {spec.scenario.start_date}",
+                    "add known_later: the facts or policies it takes from after the start date",
+                )
+            )
+        if variant.known_later and not variant.hindsight:
+            problems.append(
+                located.problem(
+                    ("variants", vid, "known_later"),
+                    f"variant '{vid}' says what it knows later but is not marked hindsight",
+                    "add hindsight: true (it is then kept out of forecasts), or remove known_later",
+                )
+            )
         for a, entries in variant.schedule.items():
             need("actor", a, actors, ("variants", vid, "schedule", a))
             if a in actors:

@@ -523,6 +523,14 @@ class Variant(Strict):
     schedule: dict[Identifier, list[ScheduledMove]] = Field(
         default={}, description="ACTOR: scheduled moves replacing that actor's schedule"
     )
+    hindsight: bool = Field(
+        default=False,
+        description="it knows what was not known at the start date (a hindcast): never a "
+        "forecast; batch, sensitivity and score refuse it without --allow-hindsight",
+    )
+    known_later: str = Field(
+        default="", description="with hindsight: what it knows that was not known at the start"
+    )
 
 
 class ScenarioSpec(Strict):

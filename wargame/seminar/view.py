@@ -63,6 +63,8 @@ class Board:
     variables: list[Variable]
     relations: list[str]
     last_turn_lines: list[str] = field(default_factory=list)
+    hindsight: str | None = None
+    """The mark of a hindsight variant (it knows what was not known at the start)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def board(session: Session) -> Board:
         variables=variables,
         relations=relations(session),
         last_turn_lines=[] if last is None else summary_lines(session),
+        hindsight=session.scenario.hindsight_note,
     )
 
 
@@ -354,6 +357,12 @@ def explain(session: Session, team: str, number: int, detail: bool = False) -> l
             "Deterred by the answer it expects from "
             + ", ".join(actor_label(program, a) for a in spec.deterred_by)
             + "."
+        )
+    if spec.foresees:
+        rules = ", ".join(spec.foresees)
+        lines.append(
+            f"An agent weighing it also counts what the rule(s) {rules} would do to its "
+            "objectives, as if this option set them off."
         )
     lines += agent_view(session, team, option.id, detail)
     return lines
