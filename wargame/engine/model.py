@@ -58,6 +58,7 @@ from wargame.engine.schedule import Scheduled, scheduled_moves
 from wargame.engine.snapshot import SNAPSHOT_FORMAT, check_snapshot
 from wargame.engine.state import DeterrenceState
 from wargame.errors import InputError, WargameError, suggest
+from wargame.scenario.expr import ExprError
 
 if TYPE_CHECKING:
     from wargame.scenario.loading import Scenario
@@ -723,7 +724,8 @@ class WargameModel(mesa.Model):
             try:
                 term = compiler.term(target, None)
             except Exception as error:  # ExprError: an unknown name, with "did you mean"
-                raise WargameError(f"{where}: {error}") from None
+                fix = f". Fix: {error.hint}" if isinstance(error, ExprError) and error.hint else ""
+                raise WargameError(f"{where}: {error}{fix}") from None
             if op not in ("add", "mul", "set"):
                 raise WargameError(f"{where}: the operation must be add, mul or set")
             number = float(value)

@@ -355,8 +355,8 @@ class Compiler:
     def _relation(self, src: str, dst: str) -> None:
         if (src, dst) not in self.relations:
             raise ExprError(
-                f"there is no relation {src} -> {dst}; declare it under relations: "
-                f"(from: {src}, to: {dst})"
+                f"there is no relation {src} -> {dst}",
+                hint=f"declare it under relations: (from: {src}, to: {dst})",
             )
 
     def _name(self, dotted: str, self_actor: str | None) -> Getter | float:
@@ -462,7 +462,8 @@ class Compiler:
         if fname == "belief":
             if observer == subject:
                 raise ExprError(
-                    f"belief({observer}, {subject}): an actor has no belief about itself"
+                    f"belief({observer}, {subject}): an actor has no belief about itself",
+                    hint="name two different actors",
                 )
             return lambda s: s.belief(observer, subject)
         rel_field = _bare(args[2])
@@ -639,7 +640,7 @@ class Compiler:
             try:
                 term = self.term(effect.target, actor)
             except ExprError as error:
-                self.problems.append(CompileProblem((*path, i, "target"), str(error)))
+                self.problems.append(CompileProblem((*path, i, "target"), str(error), error.hint))
                 continue
             getter = self.value(raw, (*path, i, op), actor)
             delay, delay_value = self.delay(effect.delay, (*path, i, "delay"))
@@ -735,7 +736,7 @@ class Compiler:
                     term = self.term(key, aid)
                 except ExprError as error:
                     self.problems.append(
-                        CompileProblem(("actors", aid, "objectives", key), str(error))
+                        CompileProblem(("actors", aid, "objectives", key), str(error), error.hint)
                     )
                     continue
                 if term in weighed:
