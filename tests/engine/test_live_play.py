@@ -1101,10 +1101,10 @@ def test_firing_an_inject_uses_the_sampled_numbers_of_its_own_game():
     )
     mine.begin_turn()
     other.begin_turn()  # the shared sampling program now holds the other game's numbers
-    fired = mine.fire_inject("unga_totally_destroy", "the threat is repeated")
+    fired = mine.fire_inject("presidential_threat", "the threat is repeated")
     alone = WargameModel(scenario, seed=3, inputs=low)
     alone.begin_turn()
-    expected = alone.fire_inject("unga_totally_destroy", "the threat is repeated")
+    expected = alone.fire_inject("presidential_threat", "the threat is repeated")
     assert dataclasses.asdict(fired) == dataclasses.asdict(expected)
     assert mine.state.to_json() == alone.state.to_json()
 

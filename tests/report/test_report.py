@@ -113,7 +113,8 @@ def test_the_html_fetches_nothing_from_anywhere(html: str) -> None:
     assert "@import" not in html
     assert not re.search(r"url\(\s*['\"]?\s*(https?:|//)", html, re.I)
     assert "<script" not in html.lower() and "<link" not in html.lower()
-    assert html.count("<svg") >= 8  # the charts are inline
+    # the charts are inline: state, ladder, escalation, beliefs in the US and in China, relations
+    assert html.count("<svg") >= 6
     for svg in re.findall(r"<svg.*?</svg>", html, flags=re.S):
         assert re.search(r"xlink:href=\"(?!#)", svg) is None  # only references inside itself
 
@@ -126,7 +127,7 @@ def test_the_markdown_has_the_same_sections_and_its_charts_beside_it(seminar: Pa
     for heading in SECTIONS:
         assert re.search(rf"^#+ {heading}$", text, re.M), heading
     linked = re.findall(r"\]\((report_charts/[^)]+\.svg)\)", text)
-    assert len(linked) >= 8
+    assert len(linked) >= 6
     for link in linked:
         assert (folder / link).read_text().startswith("<svg")
     again = run_cli("report", seminar.name, "-o", "report.md", "--format", "md", cwd=folder)
