@@ -460,6 +460,19 @@ SCENARIO_CASES: list[Case] = [
         ("unknown rule 'spirall'", "Fix: Did you mean 'spiral'?"),
         located=True,
     ),
+    # --- hindsight variants
+    Case(
+        "a hindsight variant that does not say what it knows",
+        tiny(variants={"v": {"hindsight": True}}),
+        ("does not say what it knows",),
+        located=True,
+    ),
+    Case(
+        "a variant that knows later but is not marked hindsight",
+        tiny(variants={"v": {"known_later": "the actual policy"}}),
+        ("is not marked hindsight",),
+        located=True,
+    ),
     # --- Security Council drafts negotiated before the vote (consent.fallback)
     Case(
         "a fallback that does not exist",

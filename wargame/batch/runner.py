@@ -47,7 +47,8 @@ from wargame.engine.snapshot import MAX_SEED, check_snapshot
 from wargame.errors import InputError, Problem, WargameError
 from wargame.files.atomic import write_error, write_json
 from wargame.files.saved import read_manifest, read_snapshot
-from wargame.scenario.loading import load_scenario
+from wargame.scenario.loading import hindsight_note, load_scenario
+from wargame.scenario.schema import ScenarioSpec
 
 MAX_CHUNK_ROWS = 10_000
 """The most games in one chunk (chunk size x variants): a worker holds a chunk's rows."""
@@ -89,6 +90,7 @@ def describe(spec: BatchSpec) -> dict[str, Any]:
         "format": "wargame-batch/1",
         **spec.fingerprint(),
         "engine_version": __version__,
+        **({"hindsight": list(spec.hindsight)} if spec.hindsight else {}),
         "design": None
         if sample is None
         else {
@@ -237,6 +239,8 @@ class BatchResult:
     baseline: str
     variants: tuple[str, ...]
     failed: tuple[tuple[int, str, int, str], ...] = ()
+    hindsight: tuple[str, ...] = ()
+    """The mark of each hindsight variant played (with --allow-hindsight): no forecast."""
 
     def to_pandas(self) -> Any:
         """One row per (run, variant): seed, sampled values, outcomes, counts, final state."""
@@ -250,10 +254,38 @@ class BatchResult:
         return pq.read_table(path).to_pandas()
 
     def summary(self, *, resamples: int = 2000) -> dict[str, Any]:
-        """Rates and means per variant with intervals, and paired differences to baseline."""
+        """Rates and means per variant with intervals, and paired differences to baseline;
+        `hindsight` marks each hindsight variant played (no forecast), if any."""
         from wargame.stats.comparison import summarise
 
-        return summarise(self.out / RUNS, self.variants, self.baseline, resamples=resamples)
+        found = summarise(self.out / RUNS, self.variants, self.baseline, resamples=resamples)
+        if self.hindsight:
+            found["hindsight"] = list(self.hindsight)
+        return found
+
+
+def hindsight_variants(
+    spec: ScenarioSpec, variants: Sequence[str], *, allow: bool = False
+) -> tuple[str, ...]:
+    """The hindsight variants among `variants`, refused (exit 2) unless `allow`: they know
+    what was not known at the start date, and a batch, a sensitivity analysis or a score is
+    a forecast."""
+    found = tuple(
+        name
+        for name in variants
+        if name != BASE and name in spec.variants and spec.variants[name].hindsight
+    )
+    if found and not allow:
+        name = found[0]
+        known = " ".join(spec.variants[name].known_later.split()).rstrip(".")
+        raise WargameError(
+            f"variant '{name}' is a hindsight variant: it knows what was not known on "
+            f"{spec.scenario.start_date} ({known}), so its games are not a forecast and "
+            "batches, sensitivity analyses and scores leave it out. Fix: pass "
+            "--allow-hindsight to play it anyway (its results are then marked HINDSIGHT), "
+            "or choose another variant"
+        )
+    return found
 
 
 def run(
@@ -278,8 +310,12 @@ def run(
     point_names: Sequence[str] = (),
     replicates: int = 1,
     on_progress: Callable[[Progress], None] | None = None,
+    allow_hindsight: bool = False,
 ) -> BatchResult:
     """Run a batch and return its result (see the module docstring).
+
+    A hindsight variant is refused unless `allow_hindsight`; then its results are marked
+    (the manifest's and the summary's `hindsight`).
 
     With `points` (one value per name in `point_names`, e.g. a Saltelli design) the batch
     plays each point `replicates` times instead of sampling; runs = points x replicates.
@@ -313,6 +349,7 @@ def run(
         if name != BASE and name not in base.spec.variants:
             known = ", ".join([BASE, *base.spec.variants])
             raise WargameError(f"unknown variant '{name}' in {path}; variants: {known}")
+    hindsight = hindsight_variants(base.spec, variants, allow=allow_hindsight)
     baseline = variants[0] if baseline is None else baseline
     if baseline not in variants:
         raise WargameError(f"the baseline '{baseline}' is not among the variants {list(variants)}")
@@ -337,6 +374,7 @@ def run(
         points=None if points is None else tuple(tuple(map(float, p)) for p in points),
         point_names=tuple(point_names),
         replicates=replicates,
+        hindsight=hindsight,
     )
     for name in variants:
         scenario_of(spec, name)  # fail early on a bad variant/override combination
@@ -362,7 +400,8 @@ def run(
     finally:
         if own_client is not None:
             own_client.close()
-    return BatchResult(target, baseline, variants, failures(target / RUNS))
+    notes = tuple(hindsight_note(base.spec, name) for name in hindsight)
+    return BatchResult(target, baseline, variants, failures(target / RUNS), notes)
 
 
 def shown(number: int) -> str:

@@ -47,11 +47,14 @@ def sobol(
     resume: bool = False,
     force: bool = False,
     on_progress: Callable[[runner.Progress], None] | None = None,
+    allow_hindsight: bool = False,
 ) -> list[Index]:
-    """First-order and total Sobol indices of `outcome` (an outcome id or a runs column)."""
+    """First-order and total Sobol indices of `outcome` (an outcome id or a runs column); a
+    hindsight variant is refused unless `allow_hindsight`."""
     # workers and seed first (runs follow from the design, checked below and by the runner)
     runner.check_options(runs=1, workers=workers, seed=seed, sample="lhs", chunk_size=None)
     loaded = load_scenario(scenario, variant=None if variant == BASE else variant)
+    runner.hindsight_variants(loaded.spec, [variant], allow=allow_hindsight)
     outcomes = [o[0] for o in loaded.program.outcomes]
     if (
         outcome not in outcomes
@@ -87,6 +90,7 @@ def sobol(
         point_names=names,
         replicates=replicates,
         on_progress=on_progress,
+        allow_hindsight=allow_hindsight,
     )
     y = point_means(result.out / RUNS, outcome, replicates)
     if not np.isfinite(y).all():

@@ -42,6 +42,8 @@ class BatchSpec:
     """Several states to continue, `replicates` runs each (run r plays state r // replicates
     with the seed of run r % replicates: the same dice from every state, common random
     numbers across states as across variants). Used by continuations, not by batches."""
+    hindsight: tuple[str, ...] = ()
+    """The hindsight variants among `variants` (played only when allowed; marked)."""
 
     def fingerprint(self) -> dict[str, Any]:
         """What must match for a directory to be resumed with this batch (continuations of

@@ -43,6 +43,10 @@ def batch(
     ] = None,
     resume: Annotated[bool, typer.Option(help="Finish a batch that was interrupted.")] = False,
     force: Annotated[bool, typer.Option(help="Replace an existing batch in --out.")] = False,
+    allow_hindsight: Annotated[
+        bool,
+        typer.Option(help="Play hindsight variants too (not a forecast; results are marked)."),
+    ] = False,
 ) -> None:
     """Run many games of each variant on common random numbers; print the comparison."""
     from rich.progress import (
@@ -95,6 +99,7 @@ def batch(
                 trajectories=trajectories,
                 from_state=from_state,
                 on_progress=show,
+                allow_hindsight=allow_hindsight,
             )
         finally:
             if bar.live.is_started:
@@ -107,6 +112,8 @@ def batch(
         for row in rows:
             table.add_row(*row)
         out_console = Console(highlight=False, width=max(120, 30 * len(header)))
+        for note in summary.get("hindsight", []):
+            out_console.print(note, markup=False)
         out_console.print(table)
         out_console.print(f"results: {out / batches.RUNS}", markup=False)
         if result.failed:

@@ -34,6 +34,8 @@ def print_final(console: Console, scenario: Scenario, summary: dict[str, Any]) -
     """Print the final state and outcomes."""
     say = lambda text: console.print(text, markup=False)  # noqa: E731
     variant = summary["variant"] or "base"
+    if scenario.hindsight:
+        variant += ", HINDSIGHT"
     console.rule(Text(f"Final: {scenario.spec.scenario.title} [{variant}, seed {summary['seed']}]"))
     say(f"  turns played: {summary['turns_played']}")
     for name, value in summary["final"]["variables"].items():

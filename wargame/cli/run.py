@@ -84,6 +84,8 @@ def run(
     keep = json_out is not None or save_state is not None
     model = _start(scenario, seed, turns, from_state, record=keep or not summary)
     budget = _StateBudget(save_state, model) if save_state is not None else None
+    if scenario.hindsight_note is not None:  # the header: this game is not a forecast
+        out.print(scenario.hindsight_note, markup=False, highlight=False)
     shown = len(model.records)
     previous = model.records[-1] if model.records else None
     try:
@@ -119,6 +121,7 @@ def run(
                 "variant": scenario.variant,
                 "overrides": list(set_ or ()),
                 "sha256": scenario.content_hash,
+                **({"hindsight": True} if scenario.hindsight else {}),
             },
             "summary": result,
             "records": [r.to_json() for r in model.records],

@@ -37,10 +37,13 @@ def score(
     sample: Annotated[
         str, typer.Option(help="How uncertain numbers are sampled: lhs, random or none.")
     ] = "lhs",
+    allow_hindsight: Annotated[
+        bool, typer.Option(help="Score a hindsight variant (not a forecast; marked).")
+    ] = False,
 ) -> None:
     """Score the scenario's forecasts against observations: intervals, percentile ranks,
     CRPS or log score against a reference forecast, and skill."""
-    from wargame.batch.runner import BASE, check_options, run
+    from wargame.batch.runner import BASE, check_options, hindsight_variants, run
     from wargame.scenario.loading import load_scenario
     from wargame.stats.observed import read_observed
     from wargame.stats.scoring import forecast_sample, totals
@@ -48,12 +51,13 @@ def score(
 
     check_options(runs=runs, workers=workers, seed=seed, sample=sample, chunk_size=None)
     scenario = load_scenario(file, variant=variant)
-    obs = read_observed(observed, scenario)
     name = variant or BASE
+    hindsight_variants(scenario.spec, [name], allow=allow_hindsight)
+    obs = read_observed(observed, scenario)
     with tempfile.TemporaryDirectory(prefix="wargame-score-") as folder:
         result = run(
             file, variants=[name], runs=runs, seed=seed, out=Path(folder) / "batch",
-            workers=workers, sample=sample,
+            workers=workers, sample=sample, allow_hindsight=allow_hindsight,
         )  # fmt: skip
         table = result.to_pandas()
     table = table[table["variant"] == name]
@@ -61,6 +65,8 @@ def score(
         failed = int(table["error"].notna().sum())
         raise WargameError(f"{failed} of {len(table)} games failed; scores would be biased")
     scores = [score_quantity(q, forecast_sample(table, q)) for q in obs.data.quantities]
+    if scenario.hindsight_note is not None:
+        out.print(scenario.hindsight_note, markup=False)
     _print(scenario.spec.scenario.title, name, runs, obs.data.period, scores, totals(scores))
 
 

@@ -12,6 +12,7 @@ from wargame.cli.consoles import FileArg
 from wargame.cli.stopping import stoppable
 from wargame.engine.snapshot import MAX_SEED
 from wargame.files.atomic import write_json
+from wargame.files.saved import read_manifest
 
 
 def sensitivity(
@@ -34,6 +35,9 @@ def sensitivity(
     ] = 0,
     resume: Annotated[bool, typer.Option(help="Finish an interrupted analysis.")] = False,
     force: Annotated[bool, typer.Option(help="Replace an existing analysis in --out.")] = False,
+    allow_hindsight: Annotated[
+        bool, typer.Option(help="Analyse a hindsight variant (not a forecast; marked).")
+    ] = False,
 ) -> None:
     """First-order and total Sobol indices of one outcome (Saltelli design, SALib)."""
     from rich.table import Table
@@ -55,8 +59,11 @@ def sensitivity(
             scheduler=scheduler,
             resume=resume,
             force=force,
+            allow_hindsight=allow_hindsight,
         )
-    table = Table(title=f"Sobol indices of {outcome} (95% intervals)")
+    played = read_manifest(out / "manifest.json").get("hindsight", [])  # as the batch marked it
+    mark = f" [HINDSIGHT variant {played[0]}: not a forecast]" if played else ""
+    table = Table(title=f"Sobol indices of {outcome} (95% intervals){mark}")
     for name in ("uncertain number", "first order", "total"):
         table.add_column(name)
     for index in sorted(indices, key=lambda i: -i.total):

@@ -49,6 +49,8 @@ class Manifest(Saved):
     replicates: Annotated[int, Field(ge=1)]
     from_state_sha256: str | None
     engine_version: str
+    hindsight: list[str] = Field(default_factory=list)
+    """Variants that know what was not known at the start: their results are no forecast."""
     design: dict[str, Any] | None
     seeds: str
 

@@ -142,6 +142,8 @@ class Content:
     undos: list[InterventionLine]
     roads: list[RoadNotTaken]
     notes: list[str] = field(default_factory=list)
+    hindsight: str | None = None
+    """The banner of a hindsight variant's game (it knew what was not known at the start)."""
 
 
 def build_content(game: Game) -> Content:
@@ -175,6 +177,7 @@ def build_content(game: Game) -> Content:
         interventions=interventions,
         undos=_undos(game.log),
         roads=road_not_taken(program, records),
+        hindsight=game.scenario.hindsight_note,
     )
 
 

@@ -40,6 +40,8 @@ class RunScenario(_Strict):
     variant: str | None
     overrides: list[str] = Field(default_factory=list, max_length=10_000)
     sha256: str
+    hindsight: bool = False
+    """Written (true) for a hindsight variant: the game is not a forecast."""
 
 
 class RunSummary(BaseModel):

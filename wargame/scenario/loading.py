@@ -61,6 +61,19 @@ class Scenario:
         return self.spec.scenario.id
 
     @property
+    def hindsight(self) -> bool:
+        """Whether the variant played knows what was not known at the start (a hindcast)."""
+        return self.variant is not None and self.spec.variants[self.variant].hindsight
+
+    @property
+    def hindsight_note(self) -> str | None:
+        """The mark every output of a hindsight variant carries, in words; None otherwise."""
+        if not self.hindsight:
+            return None
+        assert self.variant is not None
+        return hindsight_note(self.spec, self.variant)
+
+    @property
     def uncertainties(self) -> tuple[Uncertainty, ...]:
         """Every number with an assumption range (see `provenance`)."""
         return self._provenance()[1]
@@ -93,6 +106,15 @@ class Scenario:
             self.cache["sampling"] = Compiler(self.spec, self.disabled, paths).compile()
         program: Program = self.cache["sampling"]
         return program
+
+
+def hindsight_note(spec: ScenarioSpec, variant: str) -> str:
+    """'HINDSIGHT: variant X knows what was not known on DATE: ... Not a forecast.'"""
+    known = " ".join(spec.variants[variant].known_later.split()).rstrip(".")
+    return (
+        f"HINDSIGHT: variant '{variant}' knows what was not known on "
+        f"{spec.scenario.start_date}: {known}. Not a forecast."
+    )
 
 
 def load_scenario(

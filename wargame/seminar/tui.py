@@ -383,8 +383,9 @@ class SeminarApp(App[int]):
     def refresh_screen(self) -> None:
         board = view.board(self.session)
         place = "game over" if board.place == "game over" else f"{board.place}"
+        mark = "  HINDSIGHT: not a forecast" if board.hindsight else ""
         self.query_one("#top", Static).update(
-            Text(f"Turn {board.turn}/{board.last_turn}  {board.date}  {place}", no_wrap=True)
+            Text(f"Turn {board.turn}/{board.last_turn}  {board.date}  {place}{mark}", no_wrap=True)
         )
         self.query_one("#board-text", Static).update(self._board(board))
         self.query_one("#main-text", Static).update(self._main())
@@ -395,6 +396,8 @@ class SeminarApp(App[int]):
 
     def _board(self, board: view.Board) -> Text:
         text = Text()
+        if board.hindsight:
+            text.append(board.hindsight + "\n\n", style="bold reverse")
         if board.ladder:
             text.append("ESCALATION LADDER\n", style="bold")
             for rung in reversed(board.ladder):
