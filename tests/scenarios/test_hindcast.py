@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from wargame.batch.runner import run
+from wargame.engine.model import WargameModel
 from wargame.scenario.loading import load_scenario
 from wargame.stats.observed import read_observed
 from wargame.stats.scoring import forecast_sample
@@ -62,3 +63,16 @@ def test_the_share_of_failed_launch_days_lies_inside_its_50_percent_interval(gam
     low, high = np.quantile(share, [0.25, 0.75])
     observed = float(by_id["failed_days"].observed) / float(by_id["launch_days"].observed)
     assert low <= observed <= high, (observed, low, high)
+
+
+def test_the_hindcast_reaches_the_capability_the_scenario_assumes_at_its_start():
+    """Consistency of the two starts: North Korea's capability after the hindcast's eight
+    months brackets, in its 50% interval, the capability the file gives it on 29 Aug 2017."""
+    hindcast = load_scenario(SCENARIO, variant="hindcast_2017")
+    reached = [
+        WargameModel(hindcast, seed=seed, record=False).run().state.attrs["NK"]["capability"]
+        for seed in range(GAMES)
+    ]
+    low, high = np.quantile(reached, [0.25, 0.75])
+    assumed = load_scenario(SCENARIO).spec.actors["NK"].attributes["capability"].value
+    assert low <= assumed <= high, (assumed, low, high)
