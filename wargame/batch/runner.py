@@ -277,10 +277,12 @@ def hindsight_variants(
     )
     if found and not allow:
         name = found[0]
-        known = " ".join(spec.variants[name].known_later.split()).rstrip(".")
+        hindsight = spec.variants[name]
+        known = " ".join(hindsight.known_later.split()).rstrip(".")
+        start = hindsight.set.get("scenario.start_date", spec.scenario.start_date)
         raise WargameError(
             f"variant '{name}' is a hindsight variant: it knows what was not known on "
-            f"{spec.scenario.start_date} ({known}), so its games are not a forecast and "
+            f"{start} ({known}), so its games are not a forecast and "
             "batches, sensitivity analyses and scores leave it out. Fix: pass "
             "--allow-hindsight to play it anyway (its results are then marked HINDSIGHT), "
             "or choose another variant"
