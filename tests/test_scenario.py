@@ -325,6 +325,13 @@ def test_a_variable_whose_min_is_above_its_max_is_refused():
     expect(text, "tension:", "min 1.0 is above max 0.0")
 
 
+@pytest.mark.parametrize("flag", ["sometimes", "0.5", "[true]"])
+def test_a_bookkeeping_flag_that_is_not_true_or_false_is_refused_at_its_line(flag):
+    text = edit(("{initial: {value: 0.2, source: book}}", f"{{initial: 0.2, bookkeeping: {flag}}}"))
+    problem = expect(text, "bookkeeping:", "Input should be a valid boolean")
+    assert "state.variables.tension.bookkeeping" in str(problem)
+
+
 def test_ladder_rungs_must_increase():
     text = edit(("{name: crisis, at: 0.5}", "{name: crisis, at: 0.0}"))
     expect(text, "rungs:", "strictly increasing 'at'")

@@ -31,14 +31,19 @@ def print_turn(
 
 
 def print_final(console: Console, scenario: Scenario, summary: dict[str, Any]) -> None:
-    """Print the final state and outcomes."""
+    """Print the final state (but its bookkeeping variables) and outcomes."""
     say = lambda text: console.print(text, markup=False)  # noqa: E731
     variant = summary["variant"] or "base"
     if scenario.hindsight:
         variant += ", HINDSIGHT"
     console.rule(Text(f"Final: {scenario.spec.scenario.title} [{variant}, seed {summary['seed']}]"))
     say(f"  turns played: {summary['turns_played']}")
-    for name, value in summary["final"]["variables"].items():
+    variables = summary["final"]["variables"]
+    shown = scenario.program.shown(variables)
+    for name, value in shown.items():
         say(f"  {name}: {value:.3f}")
+    if len(shown) < len(variables):
+        hidden = len(variables) - len(shown)
+        say(f"  ({hidden} bookkeeping variable{'s' if hidden != 1 else ''} not shown)")
     for outcome, turn in summary["outcomes"].items():
         say(f"  outcome {outcome}: {'turn ' + str(turn) if turn else 'no'}")

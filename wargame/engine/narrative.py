@@ -202,7 +202,8 @@ def turn_lines(
     previous: TurnRecord | None = None,
 ) -> list[str]:
     """The whole turn in plain words, in the order it was played. Given the turn before it,
-    an outcome that already held then is not announced again."""
+    an outcome that already held then is not announced again. The state changes leave out
+    the bookkeeping variables."""
     lines = [f"Turn {record.turn}, {record.date} ({record.rung or 'no ladder'})"]
     for inject in record.injects:
         if (inject.fired or inject.forced) and inject.phase is None:
@@ -231,7 +232,7 @@ def turn_lines(
             f"{belief.before:.2f} -> {belief.after:.2f} "
             f"(answer strength {belief.answer_strength:.2f})"
         )
-    before, after = record.state_before.variables, record.state_after.variables
+    before, after = record.state_before.variables, program.shown(record.state_after.variables)
     changes = [f"{k} {before[k]:.3f}->{after[k]:.3f}" for k in after if after[k] != before[k]]
     if changes:
         lines.append("  State: " + ", ".join(changes))

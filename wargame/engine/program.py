@@ -8,7 +8,7 @@ string. Nothing in this module knows about particular actors or regions.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,6 +230,12 @@ class Program:
     initial_inputs: list[tuple[str, Term]] = field(default_factory=list)
     bound: Any = None
     """Who the program's inputs were last bound for (a batch runs games one after another)."""
+    bookkeeping: frozenset[str] = frozenset()
+    """State variables the mechanisms need but people do not (left out of what they read)."""
+
+    def shown(self, variables: Mapping[str, float]) -> dict[str, float]:
+        """The variables people read: all but the bookkeeping ones, in the same order."""
+        return {k: v for k, v in variables.items() if k not in self.bookkeeping}
 
     def bind(self, values: dict[str, float], owner: Any) -> None:
         """Set the sampled numbers of one run (a no-op if `owner` bound them last)."""
@@ -846,6 +852,7 @@ class Compiler:
             inputs=self.inputs,
             bindings=self.bindings,
             initial_inputs=self.initial_inputs,
+            bookkeeping=frozenset(n for n, v in spec.state.variables.items() if v.bookkeeping),
         )
 
     def initial_state(self) -> DeterrenceState:

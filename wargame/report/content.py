@@ -169,7 +169,8 @@ def build_content(game: Game) -> Content:
         outcomes=outcomes,
         turned_on=_turned_on(program, records, outcomes, interventions),
         final_state=[
-            Fact(name, f"{value:.3f}") for name, value in last.state_after.variables.items()
+            Fact(name, f"{value:.3f}")
+            for name, value in program.shown(last.state_after.variables).items()
         ]
         if last
         else [],
@@ -288,7 +289,7 @@ def _turn(program: Program, record: TurnRecord, previous: TurnRecord | None) -> 
     rules = {rule_id: " ".join(text.split()) for rule_id, text, _, _ in program.rules}
     outcomes = {o: " ".join(text.split()) for o, text, _, _ in program.outcomes}
     held = set(previous.outcomes_triggered) if previous is not None else set()
-    before, after = record.state_before.variables, record.state_after.variables
+    before, after = record.state_before.variables, program.shown(record.state_after.variables)
     return TurnSection(
         turn=record.turn,
         date=record.date,

@@ -25,7 +25,8 @@ class Figure:
 
 
 def game_figures(game: Game) -> list[Figure]:
-    """State variables, the ladder, escalation, beliefs and relations over the game."""
+    """State variables (but the bookkeeping ones), the ladder, escalation, beliefs and
+    relations over the game."""
     records = game.records
     if not records:
         return []
@@ -33,6 +34,7 @@ def game_figures(game: Game) -> list[Figure]:
     turns = [0] + [r.turn for r in records]
     ticks = turns if len(turns) <= 25 else None
     figures = []
+    shown = {n: v for n, v in spec.state.variables.items() if not v.bookkeeping}
     panels = [
         charts.Panel(
             f"{name} ({variable.min:g} to {variable.max:g})",
@@ -41,26 +43,29 @@ def game_figures(game: Game) -> list[Figure]:
             + [r.state_after.variables[name] for r in records],
             (variable.min, variable.max),
         )
-        for name, variable in spec.state.variables.items()
+        for name, variable in shown.items()
     ]
     described = "; ".join(
-        f"{name}: {' '.join(v.description.split())}"
-        for name, v in spec.state.variables.items()
-        if v.description
+        f"{name}: {' '.join(v.description.split())}" for name, v in shown.items() if v.description
     )
-    figures.append(
-        Figure(
-            "state",
-            "Each state variable after every turn, over its bounds (scenario units; turn 0 is "
-            "the start)." + (f" {described}." if described else ""),
-            charts.small_multiples(
-                "State variables by turn",
-                panels,
-                x_label="turn",
-                y_label="value",
-            ),
+    hidden = len(spec.state.variables) - len(shown)
+    left_out = f" {hidden} bookkeeping variable{' is' if hidden == 1 else 's are'} not shown."
+    if panels:  # a scenario whose every variable is bookkeeping has no chart of them
+        figures.append(
+            Figure(
+                "state",
+                "Each state variable after every turn, over its bounds (scenario units; turn 0 "
+                "is the start)."
+                + (left_out if hidden else "")
+                + (f" {described}." if described else ""),
+                charts.small_multiples(
+                    "State variables by turn",
+                    panels,
+                    x_label="turn",
+                    y_label="value",
+                ),
+            )
         )
-    )
     if program.ladder is not None and any(r.rung for r in records):
         ladder = [name for name, _ in program.ladder[1]]
         figures.append(

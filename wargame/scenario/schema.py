@@ -204,6 +204,13 @@ class Variable(Bounded):
     """A global state variable with its starting value."""
 
     initial: Number
+    bookkeeping: bool = Field(
+        default=False,
+        description="a number the scenario's mechanisms need but the room does not, e.g. a "
+        "start value recorded on turn 1: left out of the board, the report's charts and tables "
+        "and the narrative's state lists; still in turn records, saved states, batch tables "
+        "and `wargame run --json`",
+    )
 
 
 class Attribute(Bounded):

@@ -1,12 +1,13 @@
 """The seminar screen: a full-screen terminal program for a room (Textual).
 
 Left, the board: turn and date, the escalation ladder with the current rung, every state
-variable with its change since last turn, key relations. Right, what is happening: last turn
-in a few sentences, this turn so far, and what is asked now: a human team's numbered options
-(with cost and odds; those it cannot take now greyed with the reason), a human voter's
-ballots, or the plan of a phase before it is applied (each die with its odds, each vote), which
-the facilitator accepts, forces or re-rolls. One line at the bottom takes every answer and
-command; every intervention asks for a reason. F2 shows ids and utility terms.
+variable but the bookkeeping ones with its change since last turn, key relations. Right, what
+is happening: last turn in a few sentences, this turn so far, and what is asked now: a human
+team's numbered options (with cost and odds; those it cannot take now greyed with the
+reason), a human voter's ballots, or the plan of a phase before it is applied (each die with
+its odds, each vote), which the facilitator accepts, forces or re-rolls. One line at the
+bottom takes every answer and command; every intervention asks for a reason. F2 shows ids
+and utility terms.
 
 The screen only lays out `wargame.seminar.view` and drives the game through `Desk` and the
 `Session` (which checks every input and journals it); the session file is written at every
@@ -411,6 +412,8 @@ class SeminarApp(App[int]):
             change = f"{v.change:+.2f}" if abs(v.change) >= 0.005 else "    ."
             style = "bold" if abs(v.change) >= 0.005 else ""
             text.append(f"{v.name[:13]:<13} {v.value:5.2f} {change}\n", style=style)
+        if board.hidden:
+            text.append(f"({board.hidden} bookkeeping not shown)\n", style="dim")
         if board.relations:
             text.append("\nRELATIONS\n", style="bold")
             for line in board.relations[:8]:

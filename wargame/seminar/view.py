@@ -1,10 +1,11 @@
 """What the seminar screen shows, as plain data and lines: a pure read of a `Session`.
 
-The board (turn, date, the escalation ladder, the state with its change since last turn, key
-relations, last turn in a few sentences), a human team's numbered options with costs, odds
-and the reason an option cannot be taken now, the explanation of one option (`?N`), the plan
-of a phase before it is applied, and the turn so far. Nothing here changes the game; the
-terminal program (`wargame.seminar.tui`) only lays these out.
+The board (turn, date, the escalation ladder, the state with its change since last turn but
+without its bookkeeping variables, key relations, last turn in a few sentences), a human
+team's numbered options with costs, odds and the reason an option cannot be taken now, the
+explanation of one option (`?N`), the plan of a phase before it is applied, and the turn so
+far. Nothing here changes the game; the terminal program (`wargame.seminar.tui`) only lays
+these out.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class Board:
     ladder: list[Rung]
     ladder_variable: str | None
     variables: list[Variable]
+    """The state people read: the bookkeeping variables are left out."""
+    hidden: int
+    """How many bookkeeping variables are left out of `variables`."""
     relations: list[str]
     last_turn_lines: list[str] = field(default_factory=list)
     hindsight: str | None = None
@@ -122,7 +126,7 @@ def board(session: Session) -> Board:
         before = last.state_before.variables
     variables = [
         Variable(name, value, value - before.get(name, value))
-        for name, value in model.state.vars.items()
+        for name, value in program.shown(model.state.vars).items()
     ]
     return Board(
         title=spec.scenario.title,
@@ -133,6 +137,7 @@ def board(session: Session) -> Board:
         ladder=ladder,
         ladder_variable=variable,
         variables=variables,
+        hidden=len(model.state.vars) - len(variables),
         relations=relations(session),
         last_turn_lines=[] if last is None else summary_lines(session),
         hindsight=session.scenario.hindsight_note,
