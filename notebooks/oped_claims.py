@@ -1,13 +1,15 @@
 # %% [markdown]
 # # What the model says about the op-ed's claims
 #
-# `weak_response` against `strong_united_response` in the shipped scenario, over many seeds
+# `weak_response` against `strong_united_response` (and the announced 2017 mix,
+# `maximum_pressure_and_engagement`) in the shipped scenario, over many seeds
 # per variant (the same seeds for both: common random numbers), at low, central and high
 # settings of the deterrence and spiral strengths (a 3 x 3 grid). Run as a script:
 #
 #     python notebooks/oped_claims.py --runs 1000 [--json out.json]
 #
-# It prints, per setting and variant: North Korean launches over Japan per year, the share
+# It prints, per setting and variant: North Korean launch days and launches over Japan per
+# year (a Hwasong-12 overflight or the salvo at Guam, which flies over Japan), the share
 # of runs where each outcome happened, and how often each option was chosen.
 
 # %%
@@ -23,7 +25,9 @@ from wargame.engine.model import WargameModel
 from wargame.scenario.loading import load_scenario
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "korea_2017_over_japan.yaml"
-VARIANTS = ("weak_response", "strong_united_response")
+VARIANTS = ("weak_response", "strong_united_response", "maximum_pressure_and_engagement")
+OVER_JAPAN = ("nk_irbm_over_japan", "nk_guam_bracketing")
+LAUNCHES = ("nk_short_range_test", "nk_lofted_test", "nk_icbm_test", *OVER_JAPAN)
 
 
 def strengths(name: str, scenario_file: Path) -> tuple[float, float, float]:
@@ -66,7 +70,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="weak vs strong response over many seeds")
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--scenario", type=Path, default=SCENARIO)
-    parser.add_argument("--overflight", default="nk_irbm_over_japan", help="action to count")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     settings = []
@@ -91,9 +94,13 @@ def main() -> None:
             result = play_many(args.scenario, variant, args.runs, overrides)
             result["setting"] = label
             results.append(result)
-            overflights = result["mean_count"].get(args.overflight, 0.0)
+            over_japan = sum(result["mean_count"].get(a, 0.0) for a in OVER_JAPAN)
+            launch_days = sum(result["mean_count"].get(a, 0.0) for a in LAUNCHES)
             shares = ", ".join(f"{k} {v:.3f}" for k, v in result["outcome_share"].items())
-            print(f"  {variant:24s} {args.overflight}/game {overflights:.2f}; {shares}")
+            print(
+                f"  {variant:32s} launch days/game {launch_days:.2f}, over Japan/game "
+                f"{over_japan:.2f}; {shares}"
+            )
     central = [r for r in results if r["setting"] == "deterrence central, spiral central"]
     for result in central:
         print(f"\n== option use per game, {result['variant']} (central setting)")
