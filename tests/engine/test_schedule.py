@@ -299,3 +299,23 @@ def test_the_seminar_desk_shows_scheduled_moves_as_made_and_checks_the_rest_of_t
     assert view.choose(session, "G", str(number)) == ["g_weak"]
     with pytest.raises(WargameError, match="over the budget"):
         view.choose(session, "G", f"{number} {menu['g_covert'].number}")
+
+
+def test_scheduled_moves_respect_excludes_among_themselves_and_with_the_controllers_choice():
+    # g_strong excludes g_weak: a scheduled g_strong keeps the agent from adding g_weak, and a
+    # second scheduled move g_weak is skipped, saying why
+    excluding = {"g_strong": {"excludes": ["g_weak"]}}
+    agent = {"G": {"controller": "agent", "budget": {"count": 3}, "rationality": 0}}
+    model = WargameModel(
+        scenario(
+            [{"turns": [1, 2, 3, 4], "choose": ["g_strong"]}], actors=agent, actions=excluding
+        ),
+        seed=5,
+    ).run()
+    chosen = [answer(model, t)["chosen"] for t in range(1, 5)]
+    assert all(c[0] == "g_strong" and "g_weak" not in c for c in chosen)
+    assert any(len(c) > 1 for c in chosen)  # the agent did add other options
+    both = [{"turns": [1], "choose": ["g_strong", "g_weak"]}]
+    model = WargameModel(scenario(both, actions=excluding, actors=agent), seed=5).run()
+    (skipped,) = answer(model, 1)["schedule_skipped"]
+    assert skipped.startswith("g_weak: ") and "exclude each other" in skipped
