@@ -148,3 +148,21 @@ def test_the_desk_refuses_two_excluding_option_numbers_naming_both():
         f"{strong}. Show of force and {weak}. Statement exclude each other: choose one of them"
     )
     assert view.choose(session, "G", f"{weak} {numbers['g_delayed']}") == ["g_weak", "g_delayed"]
+
+
+def test_a_scheduled_move_excludes_the_options_it_rules_out_for_the_agent():
+    model = WargameModel(
+        scenario("g_strong", g={"schedule": [{"turns": [1, 2, 3, 4], "choose": ["g_strong"]}]}),
+        seed=2,
+    ).run()
+    turns = g_turns(model)
+    assert all("g_strong" in turn and "g_weak" not in turn for turn in turns[:4])
+    weighed = [
+        o.action
+        for r in model.records[:4]
+        for p in r.phases
+        for d in p.decisions
+        if d.actor == "G"
+        for o in d.top_options
+    ]
+    assert weighed and "g_weak" not in weighed
