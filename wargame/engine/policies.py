@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from wargame.engine.program import CAction, CActor, CDoctrine, branch_odds
 from wargame.engine.rng import KeyedRandom
@@ -88,6 +88,19 @@ def foreseen_label(rule: str, term: Term) -> str:
     return f"via rule {rule}: {term_label(term)}"
 
 
+N = TypeVar("N", float, Fraction)
+
+
+def expected_change(op: str, amount: N, old: N) -> N:
+    """The change an effect makes to a term whose value is `old`, bounds ignored: v for
+    `add`, old x (v - 1) for `mul`, v - old for `set` (floats, or Fractions when exact)."""
+    if op == "add":
+        return amount
+    if op == "mul":
+        return old * (amount - 1)
+    return amount - old
+
+
 def utility(
     actor: CActor,
     action: CAction,
@@ -115,13 +128,7 @@ def utility(
             terms[label] = terms.get(label, 0.0) + contribution
     odds: dict[str, float] | None = None
     for term, op, value, branch in action.scored:
-        amount = value(state)
-        if op == "add":
-            delta = amount
-        elif op == "mul":
-            delta = state.get(term) * (amount - 1.0)
-        else:
-            delta = amount - state.get(term)
+        delta = expected_change(op, value(state), state.get(term))
         if branch is not None:
             if odds is None:
                 odds = branch_odds(action, state)
@@ -133,13 +140,7 @@ def utility(
             label = term_label(term)
             terms[label] = terms.get(label, 0.0) + contribution
     for rule, term, op, value in action.foreseen:
-        amount = value(state)
-        if op == "add":
-            delta = amount
-        elif op == "mul":
-            delta = state.get(term) * (amount - 1.0)
-        else:
-            delta = amount - state.get(term)
+        delta = expected_change(op, value(state), state.get(term))
         contribution = weights[term] * delta
         total += contribution
         size += abs(contribution)
@@ -185,26 +186,14 @@ def _exact_utility(
         parts.append((term_label(term), Fraction(weights[term]) * Fraction(delta)))
     odds: dict[str, float] | None = None
     for term, op, value, branch in action.scored:
-        amount = Fraction(value(state))
-        if op == "add":
-            change = amount
-        elif op == "mul":
-            change = Fraction(state.get(term)) * (amount - 1)
-        else:
-            change = amount - Fraction(state.get(term))
+        change = expected_change(op, Fraction(value(state)), Fraction(state.get(term)))
         if branch is not None:
             if odds is None:
                 odds = branch_odds(action, state)
             change *= Fraction(odds[branch])
         parts.append((term_label(term), Fraction(weights[term]) * change))
     for rule, term, op, value in action.foreseen:
-        amount = Fraction(value(state))
-        if op == "add":
-            change = amount
-        elif op == "mul":
-            change = Fraction(state.get(term)) * (amount - 1)
-        else:
-            change = amount - Fraction(state.get(term))
+        change = expected_change(op, Fraction(value(state)), Fraction(state.get(term)))
         parts.append((foreseen_label(rule, term), Fraction(weights[term]) * change))
     cost = Fraction(action.cost(state))
     motive = Fraction(action.motive(state))
