@@ -154,34 +154,48 @@ def plan_answer_to_an_icbm(scenario: Scenario, us_moves: list[str]) -> WargameMo
         model.apply_phase()
 
 
-def test_a_watered_down_draft_passes_where_the_full_one_is_vetoed():
-    """China would veto the full embargo (forced): the US tables the oil cap in the same move,
-    China and Russia vote on it, it passes, and sanctions rise by the cap's step."""
-    korea = load_scenario(KOREA, variant="strong_united_response")
-    model = plan_answer_to_an_icbm(korea, ["us_unsc_oil_embargo_banks"])
-    key = "t1:US:us_unsc_oil_embargo_banks#1"
-    model.force(f"{key}:vote:CN", "cn_veto_oil_embargo_banks", "China's red line")
-    model.force(f"{key}:us_unsc_oil_cap:vote:CN", "cn_support_oil_cap", "the cap it can accept")
-    model.force(f"{key}:us_unsc_oil_cap:vote:RU", "ru_support_oil_cap", "Russia follows")
-    before = model.state.vars["sanctions_pressure"]
-    model.apply_phase()
-    step = parameter(korea, "cap_draft_step")
-    assert model.state.vars["sanctions_pressure"] == pytest.approx(before + step * (1 - before))
-    assert model.state.counts["us_unsc_oil_cap"] == 1
-    assert model.state.counts["us_unsc_oil_embargo_banks"] == 1
+EMBARGO = "t1:US:us_unsc_oil_embargo_banks#1"
 
 
-def test_without_a_veto_threat_the_full_draft_goes_ahead():
+@pytest.mark.parametrize(
+    ("case", "votes", "passed", "step"),
+    [
+        (
+            "a watered-down draft passes where the full one is vetoed",
+            {
+                f"{EMBARGO}:vote:CN": "cn_veto_oil_embargo_banks",
+                f"{EMBARGO}:us_unsc_oil_cap:vote:CN": "cn_support_oil_cap",
+                f"{EMBARGO}:us_unsc_oil_cap:vote:RU": "ru_support_oil_cap",
+            },
+            "us_unsc_oil_cap",
+            "cap_draft_step",
+        ),
+        (
+            "without a veto threat the full draft goes ahead",
+            {
+                f"{EMBARGO}:vote:CN": "cn_support_oil_embargo_banks",
+                f"{EMBARGO}:vote:RU": "ru_support_oil_embargo_banks",
+            },
+            "us_unsc_oil_embargo_banks",
+            "embargo_draft_step",
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) and " " in value else "",
+)
+def test_the_draft_that_passes_is_the_one_china_and_russia_can_accept(case, votes, passed, step):
+    """The US tables the full embargo after an ICBM test; the voters' ballots are forced. The
+    draft that goes ahead moves sanctions by its own step, and only it and the proposal count
+    as taken."""
     korea = load_scenario(KOREA, variant="strong_united_response")
     model = plan_answer_to_an_icbm(korea, ["us_unsc_oil_embargo_banks"])
-    key = "t1:US:us_unsc_oil_embargo_banks#1"
-    model.force(f"{key}:vote:CN", "cn_support_oil_embargo_banks", "China accepts")
-    model.force(f"{key}:vote:RU", "ru_support_oil_embargo_banks", "Russia accepts")
+    for key, ballot in votes.items():
+        model.force(key, ballot, case)
     before = model.state.vars["sanctions_pressure"]
     model.apply_phase()
-    step = parameter(korea, "embargo_draft_step")
-    assert model.state.vars["sanctions_pressure"] == pytest.approx(before + step * (1 - before))
-    assert "us_unsc_oil_cap" not in model.state.counts
+    expected = before + parameter(korea, step) * (1 - before)
+    assert model.state.vars["sanctions_pressure"] == pytest.approx(expected)
+    taken = {a for a in model.state.counts if a.startswith("us_unsc")}
+    assert taken == {"us_unsc_oil_embargo_banks", passed}
 
 
 def vote_chances(model: WargameModel, voter: str, draft: str) -> dict[str, float]:
