@@ -4,7 +4,8 @@
                                    [--reference REV | --reference none] [--profile]
 
 What it measures: CPU time (time.process_time, steadier than wall time on a shared machine)
-to play whole games of SCENARIO (default: the shipped scenario, 12 turns), seeds 0..N-1, each
+to play whole games of SCENARIO (default: the shipped scenario, 12 turns; side by side, the
+shipped scenario as the reference revision had it, which both codes can read), seeds 0..N-1, each
 game built, run, summarised and released, once in summary mode (record=False) and once with
 full records (N // 4 games).
 
@@ -202,7 +203,7 @@ class Side:
 
 
 def extract(rev: str, into: Path) -> str:
-    """Put `rev`'s wargame/ package under `into`; return the full commit hash."""
+    """Put `rev`'s wargame/ package and scenarios/ under `into`; return the full commit hash."""
     found = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
         capture_output=True,
@@ -212,7 +213,7 @@ def extract(rev: str, into: Path) -> str:
         sys.exit(f"--reference {rev}: not a commit of {ROOT}")
     commit = found.stdout.strip()
     archive = subprocess.Popen(
-        ["git", "-C", str(ROOT), "archive", commit, "wargame"], stdout=subprocess.PIPE
+        ["git", "-C", str(ROOT), "archive", commit, "wargame", "scenarios"], stdout=subprocess.PIPE
     )
     subprocess.run(["tar", "-x", "-C", str(into)], stdin=archive.stdout, check=True)
     assert archive.stdout is not None
@@ -245,6 +246,8 @@ def side_by_side(args: argparse.Namespace) -> None:
     tree = working_tree()
     with tempfile.TemporaryDirectory(prefix="bench-reference-") as tmp:
         commit = extract(args.reference, Path(tmp))
+        if args.scenario is None:  # the shipped scenario as the reference knew it: both can play it
+            args.scenario = str(Path(tmp) / DEFAULT.relative_to(ROOT))
         current = Side("current", ROOT, args)
         reference = Side("reference", Path(tmp), args)
         try:
@@ -273,6 +276,7 @@ def side_by_side(args: argparse.Namespace) -> None:
         f"reference: {args.reference} = {commit[:12]}, extracted to {reference.file.parent} "
         f"(all {reference.modules} wargame modules from there)"
     )
+    print(f"scenario file: {args.scenario}")
     print(
         f"{rounds} rounds, the two alternating (who starts alternates), CPU time of each "
         f"subprocess; seeds 0..N-1 for both"
@@ -328,7 +332,7 @@ def alone(args: argparse.Namespace) -> None:
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("scenario", nargs="?", default=str(DEFAULT))
+    parser.add_argument("scenario", nargs="?", default=None)
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--variant", default=None)
     parser.add_argument("--rounds", type=int, default=5)
@@ -338,7 +342,10 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.scenario = str(Path(args.scenario).resolve())
+    if args.scenario is not None:
+        args.scenario = str(Path(args.scenario).resolve())
+    elif args.worker or args.reference.lower() == "none":
+        args.scenario = str(DEFAULT)
     if args.worker:
         worker(args.scenario, args.variant)
     elif args.reference.lower() == "none":

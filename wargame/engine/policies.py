@@ -128,7 +128,8 @@ def utility(
             terms[label] = terms.get(label, 0.0) + contribution
     odds: dict[str, float] | None = None
     for term, op, value, branch in action.scored:
-        delta = expected_change(op, value(state), state.get(term))
+        amount = value(state)  # an `add` needs no lookup of the term (the common case)
+        delta = amount if op == "add" else expected_change(op, amount, state.get(term))
         if branch is not None:
             if odds is None:
                 odds = branch_odds(action, state)
@@ -140,7 +141,8 @@ def utility(
             label = term_label(term)
             terms[label] = terms.get(label, 0.0) + contribution
     for rule, term, op, value in action.foreseen:
-        delta = expected_change(op, value(state), state.get(term))
+        amount = value(state)
+        delta = amount if op == "add" else expected_change(op, amount, state.get(term))
         contribution = weights[term] * delta
         total += contribution
         size += abs(contribution)

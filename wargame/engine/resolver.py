@@ -53,7 +53,7 @@ class Move:
     draft: CAction | None = None
     """The weaker draft finally voted on, where the proposal was negotiated down after a
     veto threat (`votes`, `passed`, the die and the effects are then the draft's)."""
-    withdrawn: list[WithdrawnDraft] = field(default_factory=list)
+    withdrawn: tuple[WithdrawnDraft, ...] = ()
     """The drafts withdrawn after a veto threat, in order (the proposal first)."""
 
     @property
@@ -82,7 +82,8 @@ def plan(program: Program, ctx: Any, moves: list[Move]) -> None:
     """
     state = ctx.state
     for move in moves:
-        _negotiate(program, ctx, move)
+        if move.action.voters:
+            _negotiate(program, ctx, move)
         action = move.final
         for ballot_id in move.votes.values():
             move.writes += evaluate(state, program.actions[ballot_id].effects, ballot_id)
@@ -139,7 +140,7 @@ def _negotiate(program: Program, ctx: Any, move: Move) -> None:
             or weaker.illegal(ctx.state) is not None
         ):
             break
-        move.withdrawn.append(WithdrawnDraft(draft.id, move.votes, move.forced_votes))
+        move.withdrawn += (WithdrawnDraft(draft.id, move.votes, move.forced_votes),)
         draft = weaker
         tabled.add(draft.id)
     move.draft = None if draft is move.action else draft
@@ -250,8 +251,8 @@ def update_beliefs(
         return
     actors = list(program.actors)
     chances: dict[tuple[str, str], float] = {}
-    for move in moves:
-        action = move.final
+    finals = [(m.final, m.passed) for m in moves]
+    for action, _ in finals:
         if not action.provocation:
             continue
         provoker = action.actor
@@ -263,12 +264,12 @@ def update_beliefs(
                 if observer == responder:
                     continue
                 seen = [
-                    m.final.signals
-                    for m in moves
-                    if m.final.actor == responder
-                    and provoker in m.final.targets
-                    and m.passed
-                    and (m.final.observers is None or observer in m.final.observers)
+                    final.signals
+                    for final, passed in finals
+                    if final.actor == responder
+                    and provoker in final.targets
+                    and passed
+                    and (final.observers is None or observer in final.observers)
                 ]
                 strength = noisy_or(seen)
                 pair = (observer, responder)
