@@ -56,7 +56,7 @@ class Parameter:
 
     name: str  # the function's parameter name
     flag: str | None  # '--seed'; None for an argument
-    kind: type  # int, str, Path or bool
+    kind: type  # int, float, str, Path or bool
     many: bool  # repeatable option, or an argument taking several values
     required: bool
     low: int | None = None
@@ -93,7 +93,7 @@ def grammar(command: str) -> list[Parameter]:
 def _bare(hint: Any) -> type:
     """int from `int | None`, Path from `list[Path]`, and so on."""
     for arg in (hint, *typing.get_args(hint)):
-        if arg in (int, str, Path, bool):
+        if arg in (int, float, str, Path, bool):
             return typing.cast(type, arg)
         if typing.get_origin(arg) is typing.Literal:  # a choice of words
             return str
@@ -137,6 +137,7 @@ SMALL: dict[tuple[str, str], list[str]] = {
     ("sensitivity", "replicates"): ["1", "2"],
     ("sensitivity", "base_samples"): ["1", "2"],
     ("sensitivity", "workers"): ["1"],
+    ("sensitivity", "max_samples"): ["1", "2"],  # the cap of --target-ci-width's rounds
     ("run", "turns"): ["1", "2", "3"],
     ("report", "risk"): ["0", "1", "2"],
     ("score", "runs"): ["1", "2"],
@@ -144,6 +145,12 @@ SMALL: dict[tuple[str, str], list[str]] = {
     ("report", "workers"): ["1", "2"],
 }
 REFUSED_COUNTS = ["0", "-1", str(2**48 + 1), str(10**20), DIGITS, "", "abc", "1.5", "١"]
+
+
+FLOATS = [
+    "0", "-1", "-0", "0.1", "1", "1e-300", "5e-324", "1e308", "1e999", "-1e999", "inf", "-inf",
+    "nan", "", "abc", "1,5", DIGITS, f"-{DIGITS}", "0x1p-3", "1_0",
+]  # fmt: skip
 
 
 def small_or_refused(command: str, name: str) -> st.SearchStrategy[str]:
@@ -242,6 +249,9 @@ PLAUSIBLE: dict[str, list[str]] = {
     "format_": ["html", "md"],
     "outcome": ["crisis", "new_normal_set_in"],
     "include": ["*", "parameters.*"],
+    "method": ["sobol", "morris"],
+    "max_ci_width": ["0.1", "0.5"],
+    "target_ci_width": ["0.5", "1e9"],
     "set_": ["parameters.deterrence_strength=1.5", "parameters.spiral_strength=0.5"],
 }
 PLAUSIBLE_PATHS: dict[str, list[str]] = {
@@ -276,6 +286,8 @@ def _extreme(command: str, parameter: Parameter) -> st.SearchStrategy[Callable[[
         return small_or_refused(command, parameter.name).map(_constant)
     if parameter.kind is int:
         return integers(parameter).map(_constant)
+    if parameter.kind is float:
+        return st.sampled_from(FLOATS).map(_constant)
     if parameter.kind is Path:
         kinds = st.sampled_from(PATH_KINDS)
         return kinds.map(lambda kind: lambda folder: folder.path(kind))
@@ -397,11 +409,12 @@ def fuzz_settings(examples: int) -> settings:
 
 
 EXAMPLES = {
-    "validate": 10, "run": 12, "batch": 9, "sensitivity": 7, "schema": 3, "replay": 4,
+    "validate": 10, "run": 12, "batch": 9, "sensitivity": 13, "schema": 3, "replay": 4,
     "report": 8, "score": 7,
 }  # fmt: skip
 """Examples per command: one more for each option added since (--allow-hindsight of batch,
-sensitivity and score), so the new option is drawn as often as the old ones were."""
+sensitivity and score; --method, --trajectories, --top, --max-ci-width, --target-ci-width
+and --max-samples of sensitivity), so the new option is drawn as often as the old ones were."""
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c not in LEFT_OUT])
