@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import pty
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS, run_cli
+from conftest import CLI_ENV, SCENARIOS, run_cli
 
 from wargame.batch import sensitivity as played
 from wargame.stats import sensitivity as stats
@@ -197,6 +201,33 @@ def test_morris_from_the_command_line_prints_the_table(tmp_path: Path) -> None:
     assert len(saved) == 33 and {"name", "mu_star", "mu_star_conf", "sigma"} <= set(saved[0])
     assert saved[0]["mu_star"] >= saved[-1]["mu_star"]  # largest first
     assert (tmp_path / "m" / "morris.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_progress_bar_shows_on_a_terminal(tmp_path: Path) -> None:
+    shutil.copy(TUTORIAL, tmp_path / "tutorial.yaml")
+    leader, follower = pty.openpty()  # stderr a terminal, stdout not
+    try:
+        game = subprocess.Popen(
+            [sys.executable, "-m", "wargame", "sensitivity", "tutorial.yaml", "--outcome",
+             "escalation", "--method", "morris", "--trajectories", "2", "--replicates", "1",
+             "--out", "m"],
+            cwd=tmp_path, env=CLI_ENV, stdout=subprocess.DEVNULL, stderr=follower,
+        )  # fmt: skip
+        os.close(follower)
+        shown = b""
+        while True:  # read as it is written (a full terminal would block the command)
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end is closed: the command has ended
+                break
+            if not chunk:
+                break
+            shown += chunk
+        code = game.wait(timeout=120)
+    finally:
+        os.close(leader)
+    assert code == 0
+    assert b"68/68 games" in shown and b"ETA" in shown  # 2 x (33 + 1) points, one game each
 
 
 def test_a_number_is_labelled_with_its_description() -> None:
