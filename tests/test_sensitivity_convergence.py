@@ -124,6 +124,19 @@ def test_the_design_grows_until_narrow_or_its_cap(tmp_path: Path) -> None:
     assert len(played.point_means(tmp_path / "out" / "runs.parquet", "escalation", 1)) == 32
 
 
+def test_a_grown_analysis_resumes_with_the_round_it_was_playing(tmp_path: Path) -> None:
+    options = {
+        "outcome": "escalation", "out": tmp_path / "out", "target_width": 1e-6,
+        "include": ["parameters.*_strength"], "base_samples": 2, "replicates": 1,
+    }  # fmt: skip
+    played.grow(TUTORIAL, max_samples=4, **options)  # rounds 2 and 4: --out holds round 4
+    rounds: list[int] = []
+    _, used = played.grow(
+        TUTORIAL, max_samples=8, resume=True, on_round=lambda n, i: rounds.append(n), **options
+    )
+    assert rounds == [4, 8] and used == 8  # round 4 was complete: resumed, then doubled
+
+
 def test_the_design_stops_growing_once_narrow(tmp_path: Path) -> None:
     rounds: list[int] = []
     _, used = played.grow(

@@ -25,8 +25,9 @@ import pyarrow.parquet as pq
 from wargame.batch import runner
 from wargame.batch.sampling import MAX_RUNS
 from wargame.batch.spec import BASE
-from wargame.batch.storage import RUNS
+from wargame.batch.storage import MANIFEST, RUNS
 from wargame.errors import WargameError
+from wargame.files.saved import read_manifest
 from wargame.scenario.loading import load_scenario
 from wargame.scenario.provenance import Uncertainty
 from wargame.stats import sensitivity as stats
@@ -125,6 +126,8 @@ def grow(
         )
     check_design(max_samples, len(chosen), replicates)  # the last round fits too
     samples = base_samples
+    if resume:  # go on with the round that was stopped (its size is in the manifest)
+        samples = _stopped_round(Path(out), base_samples, max_samples, len(chosen), replicates)
     while True:
         indices = sobol(
             scenario, outcome=outcome, out=out, variant=variant, include=include,
@@ -138,6 +141,22 @@ def grow(
             return indices, samples
         samples *= 2
         resume, force = False, True  # the last round's batch is replaced by the larger one
+
+
+def _stopped_round(
+    out: Path, base_samples: int, max_samples: int, numbers: int, replicates: int
+) -> int:
+    """The base sample size of the round a grown analysis in `out` was playing when it was
+    stopped: the manifest's runs are N (D + 2) replicates; `base_samples` if there is none
+    or it is not one of this analysis's rounds (the runner then says what is there)."""
+    if not (out / MANIFEST).is_file():
+        return base_samples
+    runs = read_manifest(out / MANIFEST).get("runs")
+    if not isinstance(runs, int) or runs % (replicates * (numbers + 2)):
+        return base_samples
+    samples = runs // (replicates * (numbers + 2))
+    rounds = {base_samples << k for k in range(max_samples.bit_length())}
+    return samples if samples in rounds and samples <= max_samples else base_samples
 
 
 def morris(
