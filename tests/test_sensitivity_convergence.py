@@ -50,6 +50,21 @@ def test_the_design_size_needed_follows_one_over_the_square_root_of_n() -> None:
     assert stats.samples_needed(math.inf, 32, 0.1) == 32  # no size helps a non-number
 
 
+def test_the_warning_says_what_would_do() -> None:
+    from wargame.cli.sensitivity import warning_lines
+
+    wide = [ConvergenceWarning("a", "total", 0.5, 0.2, 0.4, "wide", 512)]
+    lines = warning_lines(wide, 32, 8, 2, 0.1)
+    assert lines[0].startswith("warning: 1 Sobol index(es) have not converged at --base-samples 32")
+    assert "a, total: 0.500 ± 0.200: its interval is 0.400 wide, more than 0.1" in lines[1]
+    assert "--base-samples 512 (about 16,384 games)" in lines[2]  # 512 (2 + 2) 8
+    assert "--target-ci-width 0.1 --max-samples 512" in lines[2]
+    flat = [ConvergenceWarning("a", "total", math.nan, math.nan, math.inf, "undefined", 32)]
+    lines = warning_lines(flat, 32, 8, 2, 0.1)
+    assert "have no value" in lines[0] and "no design size helps" in lines[-1]
+    assert not any("--target-ci-width" in line for line in lines)
+
+
 def test_an_outcome_that_does_not_vary_has_no_indices_and_is_warned_about() -> None:
     problem = stats.problem(["a", "b"], [(0.0, 1.0), (0.0, 1.0)])
     points = stats.saltelli_points(problem, 8, seed=0)

@@ -180,8 +180,11 @@ def warning_lines(
     max_width: float,
 ) -> list[str]:
     """What the warnings say: each index in doubt, and the design size that would do."""
+    state = (
+        "have no value" if all(w.reason == "undefined" for w in warnings) else "have not converged"
+    )
     lines = [
-        f"warning: {len(warnings)} Sobol index(es) have not converged at --base-samples "
+        f"warning: {len(warnings)} Sobol index(es) {state} at --base-samples "
         f"{base_samples} ({base_samples * (numbers + 2) * replicates:,} games); "
         "do not read them as they are:"
     ]
