@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Protocol, TypeVar
+from typing import Protocol, overload
 
 from wargame.engine.program import CAction, CActor, CDoctrine, branch_odds
 from wargame.engine.rng import KeyedRandom
@@ -88,10 +88,11 @@ def foreseen_label(rule: str, term: Term) -> str:
     return f"via rule {rule}: {term_label(term)}"
 
 
-N = TypeVar("N", float, Fraction)
-
-
-def expected_change(op: str, amount: N, old: N) -> N:
+@overload
+def expected_change(op: str, amount: float, old: float) -> float: ...
+@overload
+def expected_change(op: str, amount: Fraction, old: Fraction) -> Fraction: ...
+def expected_change(op: str, amount: float | Fraction, old: float | Fraction) -> float | Fraction:
     """The change an effect makes to a term whose value is `old`, bounds ignored: v for
     `add`, old x (v - 1) for `mul`, v - old for `set` (floats, or Fractions when exact)."""
     if op == "add":
