@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 import typer
+from corpus import finished_batch
 from harness import CPU_SECONDS, MEMORY_BYTES, Ended, run_limited
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -216,6 +217,8 @@ class Folder:
             shutil.copy(self.root / "state.json", target)
         elif kind == "record":
             shutil.copy(self.root / "record.json", target)
+        elif kind == "batch":  # a finished batch folder of the tutorial
+            shutil.copytree(finished_batch(), target)
         elif kind == "in nothing":
             name = f"nothing/{name}"
         elif kind == "non-ASCII":
@@ -253,6 +256,7 @@ PLAUSIBLE: dict[str, list[str]] = {
     "max_ci_width": ["0.1", "0.5"],
     "target_ci_width": ["0.5", "1e9"],
     "set_": ["parameters.deterrence_strength=1.5", "parameters.spiral_strength=0.5"],
+    "measures": ["crisis", "count.*", "turns,escalation", "*", "outcome.*,final.tension"],
 }
 PLAUSIBLE_PATHS: dict[str, list[str]] = {
     "from_state": ["state"],
@@ -263,6 +267,9 @@ PLAUSIBLE_PATHS: dict[str, list[str]] = {
     "observed": ["scenario", "junk"],
     "file": ["scenario"],
     "files": ["scenario"],
+    "folder": ["batch", "batch", "directory"],
+    "table_csv": ["new", "new", "junk"],
+    "table_md": ["new", "new", "junk"],
 }
 
 
@@ -409,12 +416,13 @@ def fuzz_settings(examples: int) -> settings:
 
 
 EXAMPLES = {
-    "validate": 10, "run": 12, "batch": 9, "sensitivity": 13, "schema": 3, "replay": 4,
-    "report": 8, "score": 7,
+    "validate": 10, "run": 12, "batch": 12, "sensitivity": 13, "schema": 3, "replay": 4,
+    "report": 8, "score": 7, "summarize": 7,
 }  # fmt: skip
 """Examples per command: one more for each option added since (--allow-hindsight of batch,
 sensitivity and score; --method, --trajectories, --top, --max-ci-width, --target-ci-width
-and --max-samples of sensitivity), so the new option is drawn as often as the old ones were."""
+and --max-samples of sensitivity; --measures, --table-csv and --table-md of batch), so the
+new option is drawn as often as the old ones were."""
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c not in LEFT_OUT])

@@ -350,7 +350,10 @@ def run(
     for name in variants:
         if name != BASE and name not in base.spec.variants:
             known = ", ".join([BASE, *base.spec.variants])
-            raise WargameError(f"unknown variant '{name}' in {path}; variants: {known}")
+            raise WargameError(
+                f"unknown variant '{name}' in {path}; variants: {known} ('{BASE}' is the "
+                "scenario as written, with no variant)"
+            )
     hindsight = hindsight_variants(base.spec, variants, allow=allow_hindsight)
     baseline = variants[0] if baseline is None else baseline
     if baseline not in variants:

@@ -15,8 +15,9 @@ import pyarrow as pa
 from wargame.batch.sampling import Design, Dimension, PointDesign
 from wargame.engine.rng import derive_seed
 from wargame.scenario.loading import Scenario, load_scenario_text
+from wargame.scenario.schema import NO_VARIANT
 
-BASE = "base"
+BASE = NO_VARIANT
 """The variant name that means the scenario as written, with no variant applied."""
 
 

@@ -12,7 +12,18 @@ import threading
 
 import typer
 
-from wargame.cli import batch, play, replay, report, run, schema, score, sensitivity, validate
+from wargame.cli import (
+    batch,
+    play,
+    replay,
+    report,
+    run,
+    schema,
+    score,
+    sensitivity,
+    summary,
+    validate,
+)
 from wargame.cli.consoles import err, plain_text_streams
 from wargame.errors import WargameError
 
@@ -25,6 +36,7 @@ app = typer.Typer(
 app.command()(validate.validate)
 app.command()(run.run)
 app.command()(batch.batch)
+app.command()(summary.summarize)
 app.command()(sensitivity.sensitivity)
 app.command()(schema.schema)
 app.command()(play.play)

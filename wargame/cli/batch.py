@@ -10,6 +10,14 @@ from rich.console import Console
 
 from wargame.cli.consoles import FileArg, err
 from wargame.cli.stopping import stoppable
+from wargame.cli.summary import (
+    MeasuresOption,
+    TableCsvOption,
+    TableMdOption,
+    check_tables,
+    patterns_of,
+    show_summary,
+)
 from wargame.engine.snapshot import MAX_SEED
 
 
@@ -17,7 +25,11 @@ def batch(
     file: FileArg,
     runs: Annotated[int, typer.Option(help="Runs per variant.")] = 1000,
     variants: Annotated[
-        str, typer.Option(help="Comma-separated variants to compare; 'base' is none.")
+        str,
+        typer.Option(
+            help="Comma-separated variants to compare; 'base' is the scenario as written "
+            "(no variant)."
+        ),
     ] = "base",
     baseline: Annotated[
         str | None, typer.Option(help="Variant the others are compared with (default: first).")
@@ -42,11 +54,16 @@ def batch(
         Path | None, typer.Option(help="Continue every run from this saved game state.")
     ] = None,
     resume: Annotated[bool, typer.Option(help="Finish a batch that was interrupted.")] = False,
-    force: Annotated[bool, typer.Option(help="Replace an existing batch in --out.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing batch in --out (and the table files).")
+    ] = False,
     allow_hindsight: Annotated[
         bool,
         typer.Option(help="Play hindsight variants too (not a forecast; results are marked)."),
     ] = False,
+    measures: MeasuresOption = None,
+    table_csv: TableCsvOption = None,
+    table_md: TableMdOption = None,
 ) -> None:
     """Run many games of each variant on common random numbers; print the comparison."""
     from rich.progress import (
@@ -56,11 +73,12 @@ def batch(
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
-    from rich.table import Table
 
     from wargame.batch import runner as batches
-    from wargame.stats.comparison import table_rows
+    from wargame.scenario.loading import load_scenario
 
+    check_tables(table_csv, table_md, force=force)
+    patterns_of(measures)  # an empty --measures is refused before the games
     with stoppable(out, "batch"):  # Ctrl-C and SIGTERM: exit 130 or 143, work kept
         names = [v.strip() for v in variants.split(",") if v.strip()]
         bar = Progress(
@@ -104,18 +122,20 @@ def batch(
         finally:
             if bar.live.is_started:
                 bar.stop()
-        summary = result.summary()
-        header, rows = table_rows(summary)
-        table = Table(title=f"{runs} runs per variant; {summary['pairs']} complete pairs")
-        for name in header:
-            table.add_column(name, overflow="fold")
-        for row in rows:
-            table.add_row(*row)
-        out_console = Console(highlight=False, width=max(120, 30 * len(header)))
-        for note in summary.get("hindsight", []):
-            out_console.print(note, markup=False)
-        out_console.print(table)
-        out_console.print(f"results: {out / batches.RUNS}", markup=False)
+        scenario = load_scenario(file, overrides=set_ or ()).spec
+        show_summary(
+            result,
+            scenario,
+            measures=measures,
+            table_csv=table_csv,
+            table_md=table_md,
+            runs=runs,
+        )
+        Console(highlight=False, soft_wrap=True).print(
+            f"results: {out / batches.RUNS} (columns: docs/results-format.md; "
+            f"again: wargame summarize {out})",
+            markup=False,
+        )
         if result.failed:
             err.print(
                 f"{len(result.failed)} game(s) failed; their pairs were dropped:", markup=False

@@ -12,7 +12,14 @@ from wargame.engine.program import number
 from wargame.engine.state import RELATION_BOUNDS
 from wargame.errors import InputError, Problem, suggest
 from wargame.scenario.provenance import quantities
-from wargame.scenario.schema import RELATION_FIELDS, Quantity, ScenarioSpec, ScheduledMove
+from wargame.scenario.schema import (
+    NO_VARIANT,
+    RELATION_FIELDS,
+    REPORT_MEASURES,
+    Quantity,
+    ScenarioSpec,
+    ScheduledMove,
+)
 from wargame.scenario.variants import locate
 from wargame.scenario.yamlsafe import (
     DataPath,
@@ -252,6 +259,15 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
             need("action", put, actions, ("doctrines", did, "ballots", put))
             need("action", ballot, actions, ("doctrines", did, "ballots", put))
     for vid, variant in spec.variants.items():
+        if vid == NO_VARIANT:
+            problems.append(
+                located.problem(
+                    ("variants", vid),
+                    f"a variant may not be named '{NO_VARIANT}': that name means the scenario "
+                    "as written, with no variant applied (wargame batch --variants base)",
+                    "Fix: rename the variant (e.g. all_agents) and its uses",
+                )
+            )
         for path in variant.set:
             try:
                 locate(located, located.data, path, ("variants", vid, "set", path))
@@ -303,6 +319,16 @@ def _cross_check(located: Located, spec: ScenarioSpec, problems: list[Problem]) 
                             f"list it under menus: {{{actions[act].actor}: ...}}",
                         )
                     )
+    for i, name in enumerate(spec.report):
+        if not _reported(name, spec):
+            close = suggest(name, sorted(_report_names(spec))).strip()
+            problems.append(
+                located.problem(
+                    ("report", i),
+                    f"unknown measure '{name}' in report",
+                    close or "name an outcome, count.ACTION, final.VARIABLE, turns or escalation",
+                )
+            )
     if spec.state.ladder:
         need("variable", spec.state.ladder.variable, spec.state.variables, ("state", "ladder"))
     for name, var in spec.state.variables.items():
@@ -375,6 +401,21 @@ def _check_fallback(
                 "end the chain with a draft that has no fallback",
             )
         )
+
+
+def _report_names(spec: ScenarioSpec) -> set[str]:
+    """The measures a scenario's `report:` may name (see `wargame.stats.tables`)."""
+    return {
+        *REPORT_MEASURES,
+        *spec.outcomes,
+        *(f"outcome.{o}" for o in spec.outcomes),
+        *(f"count.{a}" for a in spec.actions),
+        *(f"final.{v}" for v in spec.state.variables),
+    }
+
+
+def _reported(name: str, spec: ScenarioSpec) -> bool:
+    return name in _report_names(spec)
 
 
 def _fits(value: float | Quantity, low: float, high: float) -> bool:

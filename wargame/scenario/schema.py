@@ -561,7 +561,19 @@ class ScenarioSpec(Strict):
     outcomes: dict[Identifier, Outcome] = {}
     doctrines: dict[Identifier, Doctrine] = {}
     variants: dict[Identifier, Variant] = {}
+    report: list[str] = Field(
+        default=[],
+        max_length=200,
+        description="key measures the batch summary shows beside the outcomes: outcome ids, "
+        "'count.ACTION', 'final.VARIABLE', 'turns', 'escalation'",
+    )
 
+
+NO_VARIANT = "base"
+"""The name batches, scores and reports give the scenario as written, with no variant applied
+(`--variants base`): no variant of a scenario may take it."""
+REPORT_MEASURES = ("turns", "escalation")
+"""The measures of a batch summary that are not an outcome, an action count or a variable."""
 
 RELATION_FIELDS = ("alliance", "trust", "trade")
 TARGET_RE = re.compile(
