@@ -270,3 +270,18 @@ def test_the_results_format_names_every_column_family(finished):
     for name in pq.read_schema(finished / "runs.parquet").names:
         family = name if "." not in name else name.split(".", 1)[0] + "."
         assert f"`{family}" in text, name
+
+
+def test_three_variants_take_a_row_each_under_every_measure_within_100_columns(finished):
+    folder = finished.parent / "three"
+    batch.run(
+        finished.parent / "tutorial.yaml", variants=("base", "weak", "strong"), runs=4, out=folder
+    )
+    result = cli("summarize", folder, cwd=finished.parent)
+    assert result.returncode == 0, result.stderr
+    assert widest(result.stdout) <= 100, result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.split()[:1] == ["variant"] or " variant " in line for line in lines)
+    crisis = next(i for i, line in enumerate(lines) if "intense crisis" in line)
+    assert "base (no variant)" in lines[crisis]
+    assert "weak" in lines[crisis + 1] and " pts [" in lines[crisis + 1]

@@ -35,6 +35,8 @@ TableMdOption = Annotated[
 ]
 WIDTH = 100
 """The summary's width when the terminal's is not known (COLUMNS sets it)."""
+GAP = 2
+"""Characters between two columns: a cell's right padding and the (blank) rule."""
 
 
 def patterns_of(measures: str | None) -> list[str] | None:
@@ -119,54 +121,95 @@ def _legend(summary: dict[str, Any], spec: ScenarioSpec | None) -> str:
 def summary_table(
     summary: dict[str, Any], names: dict[str, str], title: str, width: int = WIDTH
 ) -> Table:
-    """One row per measure: with one other variant, a column per variant and the difference;
-    with more, a row per variant under each measure (so it fits any number of variants).
-    Numbers never wrap; labels and headings wrap at words into what is left of `width`."""
-    from wargame.stats.tables import rows, variant_label
-
-    variants, baseline = summary["variants"], summary["baseline"]
-    others = [v for v in variants if v != baseline]
-    found = rows(summary, names)
-    outcomes = len(summary["rates"])
-    body: list[list[str]] = []
-    if len(variants) <= 2:
-        headers = [variant_label(v) for v in variants]
-        headers += [f"{variant_label(v)} vs {variant_label(baseline)}" for v in others]
-        body = [[label, *cells] for _, label, cells in found]
-        sections = {outcomes} if 0 < outcomes < len(found) else set()
+    """One row per measure with a column per variant and the difference (two variants, room
+    enough); else a row per variant under each measure, which fits more variants and
+    narrower terminals. Numbers never wrap; labels and headings wrap at words into what is
+    left of `width`."""
+    wide = _layout(summary, names, wide=True)
+    longest = max([len(row[0]) for row in wide[1]] + [len("measure")])
+    room = _widths(*wide[:2], wide[3], width)[1]
+    if len(summary["variants"]) <= 2 and room >= min(longest, LABEL_LEAST):
+        headers, body, sections, words = wide
     else:
-        headers = ["variant", "value", f"vs {variant_label(baseline)}"]
-        sections = set()
-        for _, label, cells in found:
-            sections.add(len(body))
-            values, differences = cells[: len(variants)], cells[len(variants) :]
-            by_other = dict(zip(others, differences, strict=True))
-            for j, v in enumerate(variants):
-                body.append(
-                    [label if j == 0 else "", variant_label(v), values[j], by_other.get(v, "")]
-                )
-    widths = [
-        max([len(word) for word in header.split()] + [len(row[k + 1]) for row in body] + [6])
-        for k, header in enumerate(headers)
-    ]
-    longest = max([len(row[0]) for row in body] + [len("measure")])
-    spare = width - longest - sum(widths) - 3 * len(widths) - 1  # padding and separators
-    for k, header in enumerate(headers):  # room left: headings on one line, as far as it goes
-        grow = max(0, min(spare, len(header) - widths[k]))
-        widths[k] += grow
-        spare -= grow
-    left = width - sum(widths) - 3 * len(widths) - 1
+        headers, body, sections, words = _layout(summary, names, wide=False)
+    widths, label = _widths(headers, body, words, width)
     table = Table(
-        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left"
+        title=title,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+        title_justify="left",
     )
-    table.add_column("measure", width=max(16, min(longest, left)))
+    table.add_column("measure", width=max(LABEL_NARROWEST, label))
     for header, size in zip(headers, widths, strict=True):
         table.add_column(header, width=size)
     for i, row in enumerate(body):
         if i in sections and i > 0:
             table.add_section()
-        table.add_row(row[0], *(Text(cell, no_wrap=True) for cell in row[1:]))
+        cells = [Text(cell, no_wrap=k >= words) for k, cell in enumerate(row[1:])]
+        table.add_row(row[0], *cells)
     return table
+
+
+LABEL_LEAST = 20
+"""The narrowest the label column may be before the summary takes a row per variant."""
+LABEL_NARROWEST = 12
+"""The narrowest it ever is (a terminal narrower than the numbers need wraps the labels so)."""
+
+
+def _layout(
+    summary: dict[str, Any], names: dict[str, str], *, wide: bool
+) -> tuple[list[str], list[list[str]], set[int], int]:
+    """Headings (after the label's), rows, the rows that start a section, and how many
+    columns after the label hold words (which may wrap) rather than numbers."""
+    from wargame.stats.tables import rows, variant_label
+
+    variants, baseline = summary["variants"], summary["baseline"]
+    others = [v for v in variants if v != baseline]
+    found = rows(summary, names)
+    if wide:
+        headers = [variant_label(v) for v in variants]
+        headers += [f"{variant_label(v)} vs {variant_label(baseline)}" for v in others]
+        outcomes = len(summary["rates"])
+        sections = {outcomes} if 0 < outcomes < len(found) else set()
+        return headers, [[label, *cells] for _, label, cells in found], sections, 0
+    body: list[list[str]] = []
+    sections = set()
+    for _, label, cells in found:
+        sections.add(len(body))
+        values, differences = cells[: len(variants)], cells[len(variants) :]
+        by_other = dict(zip(others, differences, strict=True))
+        for j, v in enumerate(variants):
+            body.append([label if j == 0 else "", variant_label(v), values[j], by_other.get(v, "")])
+    return ["variant", "value", f"vs {variant_label(baseline)}"], body, sections, 1
+
+
+def _widths(
+    headers: list[str], body: list[list[str]], words: int, width: int
+) -> tuple[list[int], int]:
+    """Each column's width (a number column its longest cell; a column of words its longest
+    word, or more if there is room) and what is left for the labels."""
+    widths = []
+    for k, header in enumerate(headers):
+        cells = [row[k + 1] for row in body]
+        if k < words:
+            cells = [word for cell in cells for word in cell.split()]
+        widths.append(max([len(word) for word in header.split()] + [len(c) for c in cells] + [6]))
+    longest = max([len(row[0]) for row in body] + [len("measure")])
+
+    def grow(columns: range, reserve: int) -> None:
+        """Widen these columns to their whole text while the labels keep `reserve`."""
+        spare = width - reserve - sum(widths) - GAP * len(widths) - 1  # gaps, one to spare
+        for k in columns:
+            full = max([len(headers[k])] + [len(row[k + 1]) for row in body])
+            more = max(0, min(spare, full - widths[k]))
+            widths[k] += more
+            spare -= more
+
+    grow(range(words), min(longest, LABEL_LEAST))  # variant names unwrapped, if there is room
+    grow(range(len(headers)), longest)  # then headings on one line, as far as it goes
+    return widths, min(longest, width - sum(widths) - GAP * len(widths) - 1)
 
 
 def summarize(
