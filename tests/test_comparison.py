@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from wargame.stats.comparison import summarise, table_rows
+from wargame.stats import tables
+from wargame.stats.comparison import summarise
 from wargame.stats.intervals import (
     bootstrap_paired_mean_difference,
     newcombe_independent,
@@ -202,59 +203,43 @@ def test_when_every_pair_failed_there_is_nothing_to_compare(tmp_path):
     summary = summarise(path, ["base", "alt"], "base")
     assert (summary["pairs"], summary["dropped_pairs"]) == (0, 1)
     assert summary["rates"] == [] and summary["means"] == []
-    header, body = table_rows(summary)
-    assert header == [
-        "measure",
-        "base",
-        "alt",
-        "alt - base (paired 95% CI)",
-        "alt: CI width paired / independent",
-    ]
-    assert body == []
+    assert tables.rows(summary, {}) == []
 
 
-def test_table_rows_format_percentages_and_intervals(two_variants):
+def test_table_rows_format_percentages_points_and_intervals(two_variants):
     path, tension = two_variants
     summary = summarise(path, ["base", "alt"], "base", resamples=500)
-    header, rows = table_rows(summary)
-    assert header == [
-        "measure",
-        "base",
-        "alt",
-        "alt - base (paired 95% CI)",
-        "alt: CI width paired / independent",
-    ]
-    by_name = {row[0]: row[1:] for row in rows}
-    assert list(by_name) == [
-        "crisis (rate)",
-        "turns (mean)",
-        "escalation (mean)",
-        "count.test (mean)",
-        "final.tension (mean)",
-    ]
+    by_name = {measure: cells for measure, _, cells in tables.rows(summary, {})}
+    assert list(by_name) == ["crisis", "turns", "escalation", "count.test", "final.tension"]
 
     def percent(interval: Any) -> str:
         e, lo, hi = (100 * x for x in as_tuple(interval))
         return f"{e:.1f}% [{lo:.1f}, {hi:.1f}]"
 
+    def points(interval: Any) -> str:
+        e, lo, hi = (100 * x for x in as_tuple(interval))
+        return f"{e:+.1f} pts [{lo:.1f}, {hi:.1f}]"
+
     base_rate = wilson(BOTH + BASE_ONLY, PAIRS)
     paired = newcombe_paired(BOTH, ALT_ONLY, BASE_ONLY, NEITHER)
     independent = newcombe_independent(BOTH + ALT_ONLY, PAIRS, BOTH + BASE_ONLY, PAIRS)
-    assert by_name["crisis (rate)"] == [
+    assert by_name["crisis"] == [
         percent(base_rate),
         percent(wilson(BOTH + ALT_ONLY, PAIRS)),
-        percent(paired),
-        f"{paired.width / independent.width:.2f}",
+        points(paired),  # a difference of rates is in percentage points, never "%"
     ]
-    assert by_name["crisis (rate)"][0].startswith("40.0% [")  # 6 of 15
-    assert by_name["escalation (mean)"][2] == "3.000 [3.000, 3.000]"
+    crisis = measure(summary, "rates", "crisis")["alt"]
+    assert tables.width_ratio(crisis) == f"{paired.width / independent.width:.2f}"
+    assert by_name["crisis"][0].startswith("40.0% [")  # 6 of 15
+    assert by_name["escalation"][2] == "+3.00 [3.00, 3.00]"  # means above 1: 4 digits
     entry = measure(summary, "means", "final.tension")["alt"]
     difference, unpaired = entry["difference"], entry["unpaired"]
-    assert by_name["final.tension (mean)"] == [
+    assert by_name["final.tension"] == [
         f"{tension['base'].mean():.3f}",
         f"{tension['alt'].mean():.3f}",
-        "{:.3f} [{:.3f}, {:.3f}]".format(*as_tuple(difference)),
-        f"{(difference['high'] - difference['low']) / (unpaired['high'] - unpaired['low']):.2f}",
+        "{:+.3f} [{:.3f}, {:.3f}]".format(*as_tuple(difference)),
     ]
+    ratio = (difference["high"] - difference["low"]) / (unpaired["high"] - unpaired["low"])
+    assert tables.width_ratio(entry) == f"{ratio:.2f}"
     # the tension of a pair moves together, so pairing narrows the interval a lot
-    assert float(by_name["final.tension (mean)"][3]) < 0.5
+    assert ratio < 0.5

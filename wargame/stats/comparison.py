@@ -1,4 +1,4 @@
-"""The summary table of a batch: each variant against the baseline, run by run.
+"""The summary of a batch: each variant against the baseline, run by run (shown by `tables`).
 
 Runs are paired by index (common random numbers), so differences are estimated on pairs:
 Newcombe's paired interval for yes/no outcomes, a bootstrap over pairs for counts and
@@ -116,45 +116,3 @@ def _means(
 
 def _interval(interval: Any) -> dict[str, float]:
     return {"estimate": interval.estimate, "low": interval.low, "high": interval.high}
-
-
-def table_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """Header and rows for printing: each variant's value, then its difference to baseline."""
-    variants, baseline = summary["variants"], summary["baseline"]
-    others = [v for v in variants if v != baseline]
-    header = [
-        "measure",
-        *variants,
-        *(f"{v} - {baseline} (paired 95% CI)" for v in others),
-        *(f"{v}: CI width paired / independent" for v in others),
-    ]
-    rows = []
-    for row in summary["rates"]:
-        cells = [row["measure"] + " (rate)"]
-        cells += [_format(row["by_variant"][v]["rate"], percent=True) for v in variants]
-        cells += [_format(row["by_variant"][v]["difference"], percent=True) for v in others]
-        cells += [_width_ratio(row["by_variant"][v]) for v in others]
-        rows.append(cells)
-    for row in summary["means"]:
-        cells = [row["measure"] + " (mean)"]
-        cells += [f"{row['by_variant'][v]['mean']:.3f}" for v in variants]
-        cells += [_format(row["by_variant"][v]["difference"]) for v in others]
-        cells += [_width_ratio(row["by_variant"][v]) for v in others]
-        rows.append(cells)
-    return header, rows
-
-
-def _width_ratio(entry: dict[str, Any]) -> str:
-    paired = entry["difference"]["high"] - entry["difference"]["low"]
-    unpaired = entry["unpaired"]["high"] - entry["unpaired"]["low"]
-    return f"{paired / unpaired:.2f}" if unpaired > 0 else "-"
-
-
-def _format(interval: dict[str, float], percent: bool = False) -> str:
-    # Differences of means get the means' 3 decimals: at 1 a difference in a 0..1 variable
-    # such as tension (e.g. 0.147 [0.121, 0.174]) printed as 0.1 [0.1, 0.2].
-    scale, unit, digits = (100.0, "%", 1) if percent else (1.0, "", 3)
-    return (
-        f"{interval['estimate'] * scale:.{digits}f}{unit} "
-        f"[{interval['low'] * scale:.{digits}f}, {interval['high'] * scale:.{digits}f}]"
-    )
