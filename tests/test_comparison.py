@@ -243,3 +243,17 @@ def test_table_rows_format_percentages_points_and_intervals(two_variants):
     assert tables.width_ratio(entry) == f"{ratio:.2f}"
     # the tension of a pair moves together, so pairing narrows the interval a lot
     assert ratio < 0.5
+
+
+def test_one_run_a_variant_has_no_independent_interval_and_the_table_says_so(tmp_path):
+    """A variance needs two runs: with one run a variant the summary still comes out (found by
+    the command-line fuzz: `wargame batch ... --runs 1` ended in a traceback)."""
+    rows = [
+        {"run": 0, "variant": v, "seed": 7, "error": None, "count.test": n, "outcome.crisis": None}
+        for v, n in (("base", 1), ("alt", 2))
+    ]
+    summary = summarise(write_runs(tmp_path / "runs.parquet", rows), ["base", "alt"], "base")
+    test = measure(summary, "means", "count.test")["alt"]
+    assert test["unpaired"] is None
+    assert tables.width_ratio(test) == "-"
+    assert test["mean"] == 2.0

@@ -109,7 +109,11 @@ def _means(
             entry["difference"] = _interval(
                 bootstrap_paired_mean_difference(mine, base, resamples=resamples, seed=0)
             )
-            entry["unpaired"] = _interval(normal_unpaired_mean_difference(mine, base))
+            # independent runs estimate a variance only from two runs a variant on
+            enough = min(mine.size, base.size) >= 2
+            entry["unpaired"] = (
+                _interval(normal_unpaired_mean_difference(mine, base)) if enough else None
+            )
         row["by_variant"][v] = entry
     return row
 

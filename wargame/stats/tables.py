@@ -174,6 +174,8 @@ def difference_cell(interval: dict[str, float], digits: int = 3) -> str:
 
 def width_ratio(entry: dict[str, Any]) -> str:
     """The paired interval's width over the independent one's: the common-random-number gain."""
+    if entry["unpaired"] is None:  # a single run a variant: no independent interval
+        return "-"
     paired = entry["difference"]["high"] - entry["difference"]["low"]
     unpaired = entry["unpaired"]["high"] - entry["unpaired"]["low"]
     return f"{paired / unpaired:.2f}" if unpaired > 0 else "-"
