@@ -65,23 +65,12 @@ def sobol(
     names = [u.path for u in chosen]
     problem = stats.problem(names, [(u.low, u.high) for u in chosen])
     points = stats.saltelli_points(problem, base_samples, seed)
-    result = runner.run(
-        scenario,
-        variants=[variant],
-        out=out,
-        seed=seed,
-        workers=workers,
-        client=client,
-        scheduler=scheduler,
-        resume=resume,
-        force=force,
-        points=points.tolist(),
-        point_names=names,
-        replicates=replicates,
-        on_progress=on_progress,
-        allow_hindsight=allow_hindsight,
-    )
-    y = point_means(result.out / RUNS, outcome, replicates)
+    runs = play_design(
+        scenario, points, names, variant=variant, out=out, seed=seed, replicates=replicates,
+        workers=workers, client=client, scheduler=scheduler, resume=resume, force=force,
+        on_progress=on_progress, allow_hindsight=allow_hindsight,
+    )  # fmt: skip
+    y = point_means(runs, outcome, replicates)
     if not np.isfinite(y).all():
         raise WargameError("some points failed in every replicate; see the runs table's errors")
     return stats.indices(problem, y, seed)
@@ -189,27 +178,37 @@ def morris(
     names = [u.path for u in chosen]
     problem = stats.problem(names, [(u.low, u.high) for u in chosen])
     points = stats.morris_points(problem, trajectories, seed)
-    result = runner.run(
-        scenario,
-        variants=[variant],
-        out=out,
-        seed=seed,
-        workers=workers,
-        client=client,
-        scheduler=scheduler,
-        resume=resume,
-        force=force,
-        points=points.tolist(),
-        point_names=names,
-        replicates=replicates,
-        on_progress=on_progress,
-        allow_hindsight=allow_hindsight,
-    )
-    values = game_values(result.out / RUNS, outcome)
+    runs = play_design(
+        scenario, points, names, variant=variant, out=out, seed=seed, replicates=replicates,
+        workers=workers, client=client, scheduler=scheduler, resume=resume, force=force,
+        on_progress=on_progress, allow_hindsight=allow_hindsight,
+    )  # fmt: skip
+    values = game_values(runs, outcome)
     y = stats.replicate_means(values, replicates)
     if not np.isfinite(y).all():
         raise WargameError("some points failed in every replicate; see the runs table's errors")
     return stats.morris_effects(problem, points, y, seed), stats.morris_noise(values, replicates)
+
+
+def play_design(
+    scenario: str | Path,
+    points: np.ndarray,
+    names: Sequence[str],
+    *,
+    variant: str,
+    out: str | Path,
+    seed: int,
+    replicates: int,
+    **batch: Any,
+) -> Path:
+    """Play every point of a design (values of the uncertain numbers `names`) `replicates`
+    times as one batch of `variant`; return its runs table. `batch`: the runner's options
+    (workers, client, scheduler, resume, force, on_progress, allow_hindsight)."""
+    result = runner.run(
+        scenario, variants=[variant], out=out, seed=seed, points=points.tolist(),
+        point_names=names, replicates=replicates, **batch,
+    )  # fmt: skip
+    return result.out / RUNS
 
 
 def choose(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from wargame.cli.consoles import FileArg, err
+from wargame.cli.consoles import FileArg, err, progress_bar
 from wargame.cli.stopping import stoppable
 from wargame.cli.summary import (
     MeasuresOption,
@@ -66,14 +66,6 @@ def batch(
     table_md: TableMdOption = None,
 ) -> None:
     """Run many games of each variant on common random numbers; print the comparison."""
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from wargame.batch import runner as batches
     from wargame.scenario.loading import load_scenario
 
@@ -81,25 +73,7 @@ def batch(
     patterns_of(measures)  # an empty --measures is refused before the games
     with stoppable(out, "batch"):  # Ctrl-C and SIGTERM: exit 130 or 143, work kept
         names = [v.strip() for v in variants.split(",") if v.strip()]
-        bar = Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} games"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=err,
-            transient=False,
-        )
-        task = bar.add_task("batch", total=None)
-
-        def show(progress: batches.Progress) -> None:
-            # the bar appears once the arguments have been checked and the work begins
-            if not bar.live.is_started:
-                bar.start()
-            bar.update(task, completed=progress.done, total=progress.total)
-
-        try:
+        with progress_bar("batch") as show:
             result = batches.run(
                 file,
                 variants=names,
@@ -119,9 +93,6 @@ def batch(
                 on_progress=show,
                 allow_hindsight=allow_hindsight,
             )
-        finally:
-            if bar.live.is_started:
-                bar.stop()
         scenario = load_scenario(file, overrides=set_ or ()).spec
         show_summary(
             result,

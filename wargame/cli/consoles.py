@@ -6,11 +6,16 @@ import codecs
 import os
 import sys
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from wargame.batch.runner import Progress
 
 
 class _Results(Console):
@@ -88,3 +93,35 @@ def plain_text_streams() -> None:
         if name.startswith("utf") or reconfigure is None:
             continue
         reconfigure(errors=PLAIN)
+
+
+@contextmanager
+def progress_bar(name: str) -> Iterator[Callable[[Progress], None]]:
+    """A command's progress bar (games done, elapsed, ETA) on stderr, shown once the games
+    begin and only on a terminal; yields what the batch runner calls with its counts."""
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
+
+    bar = Bar(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} games"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
+    )
+    task = bar.add_task(name, total=None)
+
+    def show(progress: Progress) -> None:
+        if not bar.live.is_started:  # the arguments are checked and the work begins
+            bar.start()
+        bar.update(task, completed=progress.done, total=progress.total)
+
+    try:
+        yield show
+    finally:
+        if bar.live.is_started:
+            bar.stop()

@@ -4,22 +4,20 @@ converged, or grown until they have), or Morris screening of many uncertain numb
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from wargame.cli.consoles import FileArg, err
+from wargame.cli.consoles import FileArg, err, progress_bar
 from wargame.cli.stopping import stoppable
 from wargame.engine.snapshot import MAX_SEED
 from wargame.files.atomic import write_json
 from wargame.files.saved import read_manifest
 
 if TYPE_CHECKING:
-    from wargame.batch.runner import Progress
     from wargame.stats.sensitivity import ConvergenceWarning, Effect, Index
 
 METHODS = ("sobol", "morris")
@@ -135,7 +133,7 @@ def sobol(
             markup=False,
         )
 
-    with stoppable(out, "analysis"), progress_bar() as show:
+    with stoppable(out, "analysis"), progress_bar("sensitivity") as show:
         if target_ci_width is None:
             indices = analysis.sobol(file, base_samples=base_samples, on_progress=show, **common)
             used = base_samples
@@ -229,7 +227,7 @@ def morris(file: Path, trajectories: int, top: int, common: dict[str, Any]) -> N
 
     out = Path(str(common["out"]))
     outcome = str(common["outcome"])
-    with stoppable(out, "analysis"), progress_bar() as show:
+    with stoppable(out, "analysis"), progress_bar("sensitivity") as show:
         effects, noise = analysis.morris(
             file, trajectories=trajectories, on_progress=show, **common
         )
@@ -312,35 +310,3 @@ def hindsight_mark(out: Path) -> str:
     """The title's mark of a hindsight variant, as the batch's manifest recorded it."""
     played = read_manifest(out / "manifest.json").get("hindsight", [])
     return f" [HINDSIGHT variant {played[0]}: not a forecast]" if played else ""
-
-
-@contextmanager
-def progress_bar() -> Iterator[Callable[[Progress], None]]:
-    """The batch command's progress bar (games done, elapsed, ETA) on stderr, shown once
-    the games begin and only on a terminal; yields what the runner calls with its counts."""
-    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-    from rich.progress import Progress as Bar
-
-    bar = Bar(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} games"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-        disable=not err.is_terminal,
-    )
-    task = bar.add_task("sensitivity", total=None)
-
-    def show(progress: Progress) -> None:
-        if not bar.live.is_started:
-            bar.start()
-        bar.update(task, completed=progress.done, total=progress.total)
-
-    try:
-        yield show
-    finally:
-        if bar.live.is_started:
-            bar.stop()
