@@ -252,29 +252,31 @@ def descriptions(scenario: str | Path, paths: Sequence[str], variant: str = BASE
     that has one (a parameter, a state variable, an action...), else the nearest name or
     label (an actor's, an action's), else ""."""
     spec = load_scenario(scenario, variant=None if variant == BASE else variant).spec
-    return [_described(spec, path) for path in paths]
+    data = spec.model_dump(by_alias=True, warnings=False)  # the file's keys: dicts and lists
+    return [_described(data, path) for path in paths]
 
 
-def _described(spec: Any, path: str) -> str:
-    node: Any = spec
+def _described(data: Any, path: str) -> str:
+    node: Any = data
     described = named = ""
     for part in path.split("."):
         if isinstance(node, dict):
             node = node.get(part)
-        elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:
-            node = getattr(node, part, None)
+            node = None
         if node is None:
             break
-        for attribute in ("description", "label", "name"):
-            text = getattr(node, attribute, None)
-            if isinstance(text, str) and text.strip():
-                if attribute == "description":
-                    described = " ".join(text.split())
-                else:
-                    named = " ".join(text.split())
-                break
+        if isinstance(node, dict):
+            for key in ("description", "label", "name"):
+                text = node.get(key)
+                if isinstance(text, str) and text.strip():
+                    if key == "description":
+                        described = " ".join(text.split())
+                    else:
+                        named = " ".join(text.split())
+                    break
     return described or named
 
 
