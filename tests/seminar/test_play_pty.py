@@ -61,6 +61,11 @@ def test_a_seminar_in_a_pseudo_terminal(tmp_path: Path) -> None:
     )  # fmt: skip
     try:
         child.expect("FACILITATOR: Enter accepts")
+        say(child, "replace NK")  # the room replays the launch of 29 August
+        child.expect("New moves for NK")
+        say(child, "1")
+        child.expect("Reason")
+        say(child, "the room replays the overflight")
         child.expect("Hwasong-12 over Japan: failure")  # the die and its roll, before it counts
         say(child, "f 1 success")
         child.expect("Reason for forcing item 1")

@@ -63,6 +63,11 @@ async def first_sitting(app: SeminarApp, pilot: Any) -> None:
     main = screen(app, "main-text")
     assert "PHASE provocation: ABOUT TO BE APPLIED" in main
     assert "North Korea chose" in main and "(p=" in main  # the agent's move with its reasons
+    await say(pilot, "replace NK")  # the room replays the launch of 29 August
+    assert "New moves for NK" in asking(app)
+    await say(pilot, "1")
+    await say(pilot, "the room replays the overflight")
+    no_error(app)
     die = die_on_screen(app, "Hwasong-12 over Japan")
     await say(pilot, f"f {die} success")
     assert "Reason for forcing" in asking(app)
@@ -120,8 +125,13 @@ async def first_sitting(app: SeminarApp, pilot: Any) -> None:
     assert "LAST TURN (1, 2017-09-01)" in screen(app, "main-text")
     die = next(
         die_on_screen(app, label)
-        for label in ("ICBM test (Hwasong-14 class)", "Lofted or shorter-range missile test")
-        if label in screen(app, "main-text")
+        for label in (
+            "ICBM test (Hwasong-14 class)",
+            "Lofted IRBM-class test",
+            "Short-range missile salvo",
+            "Hwasong-12 over Japan",
+        )
+        if re.search(rf"\d+\. {re.escape(label)}: \w+ \(odds", screen(app, "main-text"))
     )
     await say(pilot, f"r {die}")
     await say(pilot, "the first roll was made before the room was ready")
