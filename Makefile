@@ -52,7 +52,7 @@ compiled:
 # The compiled build must give exactly the records of the pure-Python one.
 check-compiled: install compiled
 	@set -e; out=$$(mktemp -d); \
-	for variant in weak_response strong_united_response baseline; do for seed in 1 7; do \
+	for variant in weak_response strong_united_response all_agents; do for seed in 1 7; do \
 	  $(BIN)/wargame run scenarios/korea_2017_over_japan.yaml --variant $$variant --seed $$seed \
 	    --summary --json $$out/pure.json --force > /dev/null; \
 	  .venv-compiled/bin/wargame run scenarios/korea_2017_over_japan.yaml --variant $$variant \
