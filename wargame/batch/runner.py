@@ -47,7 +47,7 @@ from wargame.engine.snapshot import MAX_SEED, check_snapshot
 from wargame.errors import InputError, Problem, WargameError
 from wargame.files.atomic import write_error, write_json
 from wargame.files.saved import read_manifest, read_snapshot
-from wargame.scenario.loading import hindsight_note, load_scenario
+from wargame.scenario.loading import hindsight_known, hindsight_note, load_scenario
 from wargame.scenario.schema import ScenarioSpec
 
 MAX_CHUNK_ROWS = 10_000
@@ -278,7 +278,7 @@ def hindsight_variants(
     if found and not allow:
         name = found[0]
         hindsight = spec.variants[name]
-        known = " ".join(hindsight.known_later.split()).rstrip(".")
+        known = hindsight_known(spec, name)
         start = hindsight.set.get("scenario.start_date", spec.scenario.start_date)
         raise WargameError(
             f"variant '{name}' is a hindsight variant: it knows what was not known on "

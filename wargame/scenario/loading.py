@@ -108,9 +108,14 @@ class Scenario:
         return program
 
 
+def hindsight_known(spec: ScenarioSpec, variant: str) -> str:
+    """What a hindsight variant knows that was not known at its start, on one line."""
+    return " ".join(spec.variants[variant].known_later.split()).rstrip(".")
+
+
 def hindsight_note(spec: ScenarioSpec, variant: str) -> str:
     """'HINDSIGHT: variant X knows what was not known on DATE: ... Not a forecast.'"""
-    known = " ".join(spec.variants[variant].known_later.split()).rstrip(".")
+    known = hindsight_known(spec, variant)
     return (
         f"HINDSIGHT: variant '{variant}' knows what was not known on "
         f"{spec.scenario.start_date}: {known}. Not a forecast."
