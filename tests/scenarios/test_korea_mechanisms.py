@@ -245,3 +245,51 @@ def test_a_veto_follows_the_record_unless_the_draft_goes_beyond_what_the_voter_a
     at_the_record = vote_chances(model, voter, "us_unsc_designations")[f"{low}_veto_designations"]
     if pressure == 0.0:
         assert at_the_record == pytest.approx(p["council_veto_share"])
+
+
+# The op-ed's mixed bundles: what each leaves out is never played, in any game.
+MIXED_BUNDLES = [
+    (
+        "sanctions_without_signalling",
+        "US",
+        {
+            "us_nuclear_bomber_overflight",
+            "us_conventional_show_of_force",
+            "us_exercise",
+            "us_reposition_hardware",
+        },
+    ),
+    ("sanctions_without_signalling", "KR", {"kr_missile_drill", "kr_exercise"}),
+    (
+        "signalling_without_china",
+        "US",
+        {
+            "us_unsc_oil_cap",
+            "us_unsc_oil_embargo_banks",
+            "us_unsc_designations",
+            "us_secondary_sanctions",
+            "us_press_china",
+        },
+    ),
+    ("signalling_without_china", "CN", {"cn_enforce_sanctions"}),
+    ("signalling_without_china", "KR", {"kr_sanctions"}),
+]
+
+
+@pytest.mark.parametrize(("variant", "actor", "left_out"), MIXED_BUNDLES)
+def test_a_mixed_bundle_never_plays_what_it_leaves_out(variant, actor, left_out):
+    scenario = load_scenario(KOREA, variant=variant)
+    played: set[str] = set()
+    for seed in range(12):
+        model = WargameModel(scenario, seed=seed)
+        model.run()
+        played |= {
+            action
+            for record in model.records
+            for phase in record.phases
+            for decision in phase.decisions
+            if decision.actor == actor
+            for action in decision.chosen
+        }
+    assert played, f"{actor} made no move in 12 games of {variant}"
+    assert not played & left_out
