@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from wargame import __version__
 from wargame.batch.executors import connect, dispatch
+from wargame.batch.progress import progress_shown
 from wargame.batch.sampling import MAX_RUNS
 from wargame.batch.spec import BASE, BatchSpec, chunk_count, chunks, columns, design, scenario_of
 from wargame.batch.storage import (
@@ -313,8 +314,13 @@ def run(
     replicates: int = 1,
     on_progress: Callable[[Progress], None] | None = None,
     allow_hindsight: bool = False,
+    progress: bool | None = None,
 ) -> BatchResult:
     """Run a batch and return its result (see the module docstring).
+
+    `progress` shows a line of games done and time left on stderr: None (the default) in a
+    notebook only, True always, False never; `on_progress`, if given, hears the counts
+    instead (a front end's own display).
 
     A hindsight variant is refused unless `allow_hindsight`; then its results are marked
     (the manifest's and the summary's `hindsight`).
@@ -397,7 +403,11 @@ def run(
             raise write_error(target, error) from None
         with held(target):  # a second batch on the same folder is refused, not mixed in
             todo = prepare(target, spec, resume, force)
-            execute(spec, todo, target, workers=workers, client=client, on_progress=on_progress)
+            with progress_shown("batch", progress) as show:
+                execute(
+                    spec, todo, target, workers=workers, client=client,
+                    on_progress=on_progress or show,
+                )  # fmt: skip
             if own_client is not None:
                 own_client.close()
                 own_client = None

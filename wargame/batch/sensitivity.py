@@ -53,6 +53,7 @@ def sobol(
     resume: bool = False,
     force: bool = False,
     on_progress: Callable[[runner.Progress], None] | None = None,
+    progress: bool | None = None,
     allow_hindsight: bool = False,
 ) -> list[Index]:
     """First-order and total Sobol indices of `outcome` (an outcome id or a runs column); a
@@ -68,7 +69,7 @@ def sobol(
     runs = play_design(
         scenario, points, names, variant=variant, out=out, seed=seed, replicates=replicates,
         workers=workers, client=client, scheduler=scheduler, resume=resume, force=force,
-        on_progress=on_progress, allow_hindsight=allow_hindsight,
+        on_progress=on_progress, progress=progress, allow_hindsight=allow_hindsight,
     )  # fmt: skip
     y = point_means(runs, outcome, replicates)
     if not np.isfinite(y).all():
@@ -94,6 +95,7 @@ def grow(
     resume: bool = False,
     force: bool = False,
     on_progress: Callable[[runner.Progress], None] | None = None,
+    progress: bool | None = None,
     on_round: Callable[[int, list[Index]], None] | None = None,
     allow_hindsight: bool = False,
 ) -> tuple[list[Index], int]:
@@ -122,7 +124,7 @@ def grow(
             scenario, outcome=outcome, out=out, variant=variant, include=include,
             base_samples=samples, replicates=replicates, seed=seed, workers=workers,
             client=client, scheduler=scheduler, resume=resume, force=force,
-            on_progress=on_progress, allow_hindsight=allow_hindsight,
+            on_progress=on_progress, progress=progress, allow_hindsight=allow_hindsight,
         )  # fmt: skip
         if on_round is not None:
             on_round(samples, indices)
@@ -164,6 +166,7 @@ def morris(
     resume: bool = False,
     force: bool = False,
     on_progress: Callable[[runner.Progress], None] | None = None,
+    progress: bool | None = None,
     allow_hindsight: bool = False,
 ) -> tuple[list[Effect], float]:
     """Morris screening of `outcome`: `trajectories` x (D + 1) points, each played
@@ -181,7 +184,7 @@ def morris(
     runs = play_design(
         scenario, points, names, variant=variant, out=out, seed=seed, replicates=replicates,
         workers=workers, client=client, scheduler=scheduler, resume=resume, force=force,
-        on_progress=on_progress, allow_hindsight=allow_hindsight,
+        on_progress=on_progress, progress=progress, allow_hindsight=allow_hindsight,
     )  # fmt: skip
     values = game_values(runs, outcome)
     y = stats.replicate_means(values, replicates)
@@ -203,7 +206,7 @@ def play_design(
 ) -> Path:
     """Play every point of a design (values of the uncertain numbers `names`) `replicates`
     times as one batch of `variant`; return its runs table. `batch`: the runner's options
-    (workers, client, scheduler, resume, force, on_progress, allow_hindsight)."""
+    (workers, client, scheduler, resume, force, on_progress, progress, allow_hindsight)."""
     result = runner.run(
         scenario, variants=[variant], out=out, seed=seed, points=points.tolist(),
         point_names=names, replicates=replicates, **batch,
