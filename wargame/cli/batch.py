@@ -11,6 +11,7 @@ from rich.console import Console
 from wargame.cli.consoles import FileArg, err, progress_bar
 from wargame.cli.stopping import stoppable
 from wargame.cli.summary import (
+    HtmlOption,
     MeasuresOption,
     TableCsvOption,
     TableMdOption,
@@ -55,7 +56,8 @@ def batch(
     ] = None,
     resume: Annotated[bool, typer.Option(help="Finish a batch that was interrupted.")] = False,
     force: Annotated[
-        bool, typer.Option(help="Replace an existing batch in --out (and the table files).")
+        bool,
+        typer.Option(help="Replace an existing batch in --out (and the table and report files)."),
     ] = False,
     allow_hindsight: Annotated[
         bool,
@@ -64,12 +66,13 @@ def batch(
     measures: MeasuresOption = None,
     table_csv: TableCsvOption = None,
     table_md: TableMdOption = None,
+    html: HtmlOption = None,
 ) -> None:
     """Run many games of each variant on common random numbers; print the comparison."""
     from wargame.batch import runner as batches
     from wargame.scenario.loading import load_scenario
 
-    check_tables(table_csv, table_md, force=force)
+    check_tables(table_csv, table_md, html, force=force)
     patterns_of(measures)  # an empty --measures is refused before the games
     with stoppable(out, "batch"):  # Ctrl-C and SIGTERM: exit 130 or 143, work kept
         names = [v.strip() for v in variants.split(",") if v.strip()]
@@ -100,6 +103,7 @@ def batch(
             measures=measures,
             table_csv=table_csv,
             table_md=table_md,
+            html=html,
             runs=runs,
         )
         Console(highlight=False, soft_wrap=True).print(

@@ -1,5 +1,5 @@
-"""The batch summary in the terminal (`wargame batch`, `wargame summarize DIR`), and the full
-table as CSV or Markdown (--table-csv, --table-md)."""
+"""The batch summary in the terminal (`wargame batch`, `wargame summarize DIR`), the full
+table as CSV or Markdown (--table-csv, --table-md), and the report as one HTML file (--html)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ TableCsvOption = Annotated[
 TableMdOption = Annotated[
     Path | None, typer.Option("--table-md", help="Also write the full table as Markdown here.")
 ]
+HtmlOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--html",
+        help="Also write the batch report here: one offline HTML file with the rates, a "
+        "forest plot of the differences, count distributions and outcome curves.",
+    ),
+]
 WIDTH = 100
 """The summary's width when the terminal's is not known (COLUMNS sets it)."""
 GAP = 2
@@ -51,9 +59,14 @@ def patterns_of(measures: str | None) -> list[str] | None:
     return found
 
 
-def check_tables(table_csv: Path | None, table_md: Path | None, *, force: bool) -> None:
-    """Before any work: the table files can be written (new, or replaced with --force)."""
-    check_outputs([("--table-csv", table_csv), ("--table-md", table_md)], force=force)
+def check_tables(
+    table_csv: Path | None, table_md: Path | None, html: Path | None = None, *, force: bool
+) -> None:
+    """Before any work: the table and report files can be written (new, or replaced with
+    --force)."""
+    check_outputs(
+        [("--table-csv", table_csv), ("--table-md", table_md), ("--html", html)], force=force
+    )
 
 
 def show_summary(
@@ -63,9 +76,11 @@ def show_summary(
     measures: str | None = None,
     table_csv: Path | None = None,
     table_md: Path | None = None,
+    html: Path | None = None,
     runs: int | None = None,
 ) -> None:
-    """Print the summary (chosen measures, labelled) and write the full tables if asked."""
+    """Print the summary (chosen measures, labelled) and write the full tables and the HTML
+    report if asked."""
     import pyarrow.parquet as pq
 
     from wargame.batch.opening import summarised
@@ -85,6 +100,11 @@ def show_summary(
         write_text(table_csv, tables.csv_text(summary, names))
     if table_md is not None:
         write_text(table_md, tables.markdown_text(summary, names))
+    if html is not None:
+        from wargame.report.batch import batch_report
+        from wargame.report.render import batch_html
+
+        write_text(html, batch_html(batch_report(result, spec, summary, keep)))
     width = shutil.get_terminal_size((WIDTH, 24)).columns
     console = Console(highlight=False, width=width, soft_wrap=False)
     for note in summary.get("hindsight", []):
@@ -220,12 +240,13 @@ def summarize(
     ] = None,
     table_csv: TableCsvOption = None,
     table_md: TableMdOption = None,
-    force: Annotated[bool, typer.Option(help="Replace existing table files.")] = False,
+    html: HtmlOption = None,
+    force: Annotated[bool, typer.Option(help="Replace existing table and report files.")] = False,
 ) -> None:
     """Print the summary of a finished batch again (the same options as wargame batch)."""
     from wargame.batch.opening import open_batch, scenario_of_batch
 
-    check_tables(table_csv, table_md, force=force)
+    check_tables(table_csv, table_md, html, force=force)
     patterns_of(measures)  # an empty --measures is refused before the folder is read
     result = open_batch(folder, baseline=baseline)
     show_summary(
@@ -234,6 +255,7 @@ def summarize(
         measures=measures,
         table_csv=table_csv,
         table_md=table_md,
+        html=html,
     )
     if result.failed:
         err.print(f"{len(result.failed)} game(s) failed; their pairs were dropped", markup=False)

@@ -7,6 +7,7 @@ Each function takes plain series and returns the SVG text; nothing is fetched or
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import networkx as nx
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 # Distinct in greyscale: each series gets a line style and a marker as well as a colour.
@@ -46,7 +48,10 @@ class Series:
 
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    # no RDF metadata block: nothing in the file names a web address but the SVG namespaces
+    figure.savefig(
+        buffer, format="svg", metadata=dict.fromkeys(("Date", "Creator", "Format", "Type"))
+    )
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]  # without the XML prolog and doctype: inline in HTML
@@ -194,3 +199,118 @@ def layout(nodes: Sequence[str]) -> dict[str, tuple[float, float]]:
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(nodes))
     return {k: (float(v[0]), float(v[1])) for k, v in nx.circular_layout(graph).items()}
+
+
+# -- batch report charts ---------------------------------------------------------------------
+
+HATCHES = ["", "///", "...", "xx", "\\\\\\", "++"]
+"""Bar fills told apart in greyscale: each variant a hatch as well as a colour."""
+WRAP = 44
+"""The longest line of a row label in a forest plot (longer ones wrap at words)."""
+
+
+@dataclass(frozen=True)
+class Whisker:
+    """One row of a forest plot: its label, a point estimate and its 95% interval."""
+
+    label: str
+    estimate: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class ForestPanel:
+    """Rows sharing a unit (one x axis): its heading (may be empty) and x-axis label."""
+
+    title: str
+    x_label: str
+    rows: Sequence[Whisker]
+
+
+def _wrapped(label: str) -> str:
+    return "\n".join(textwrap.wrap(label, WRAP)) or label
+
+
+def forest_chart(title: str, panels: Sequence[ForestPanel]) -> str:
+    """A forest plot: each row's estimate as a point, its interval as whiskers, and a dashed
+    line at zero (no difference); one panel per unit, rows top to bottom in the given order."""
+    heights = [0.42 * max(1, len(p.rows)) + 0.75 for p in panels]
+    figure, grid = plt.subplots(
+        len(panels),
+        1,
+        figsize=(7.2, sum(heights) + 0.5),
+        squeeze=False,
+        layout="constrained",
+        gridspec_kw={"height_ratios": heights},
+    )
+    for axes, panel in zip(grid[:, 0], panels, strict=True):
+        places = list(range(len(panel.rows)))[::-1]  # the first row at the top
+        for y, row in zip(places, panel.rows, strict=True):
+            axes.errorbar(
+                [row.estimate], [y], xerr=[[row.estimate - row.low], [row.high - row.estimate]],
+                fmt="o", color=COLOURS[0], ecolor=COLOURS[0], capsize=3, markersize=4,
+                linewidth=1.2,
+            )  # fmt: skip
+        axes.axvline(0.0, color="#555555", linestyle="--", linewidth=1)
+        axes.set_yticks(places)
+        axes.set_yticklabels([_wrapped(row.label) for row in panel.rows], fontsize=7.5)
+        axes.set_ylim(-0.6, len(panel.rows) - 0.4)
+        axes.grid(axis="y", visible=False)
+        axes.set_xlabel(panel.x_label)
+        if panel.title:
+            axes.set_title(panel.title, fontsize=8.5, loc="left")
+    figure.suptitle(title)
+    return _svg(figure)
+
+
+@dataclass(frozen=True)
+class Bars:
+    """One group member per category: a series' heights with their 95% intervals."""
+
+    label: str
+    y: Sequence[float]
+    low: Sequence[float]
+    high: Sequence[float]
+
+
+def bar_chart(
+    title: str,
+    categories: Sequence[str],
+    bars: Sequence[Bars],
+    *,
+    x_label: str,
+    y_label: str,
+    y_range: tuple[float, float] | None = None,
+) -> str:
+    """Grouped bars (a group per category, a bar per series told apart by hatch), each with
+    its interval as an error bar."""
+    count = max(1, len(bars))
+    width = 0.8 / count
+    figure, axes = plt.subplots(
+        figsize=(min(7.2, 3.2 + 0.32 * len(categories) * count), 3.0), layout="constrained"
+    )
+    for i, series in enumerate(bars):
+        xs = [k - 0.4 + width * (i + 0.5) for k in range(len(categories))]
+        colour = COLOURS[i % len(COLOURS)]
+        hatch = HATCHES[i % len(HATCHES)]
+        # the SVG draws a hatch over the fill in one opacity: hatched bars are white inside
+        fill = "#ffffff" if hatch else to_rgba(colour, 0.35)
+        below = [max(0.0, y - low) for y, low in zip(series.y, series.low, strict=True)]
+        above = [max(0.0, high - y) for y, high in zip(series.y, series.high, strict=True)]
+        axes.bar(
+            xs, series.y, width=width, color=fill, edgecolor=colour,
+            hatch=hatch, hatchcolor=colour, label=series.label,
+            yerr=[below, above], error_kw={"ecolor": "#1b1b1b", "capsize": 2, "elinewidth": 1},
+        )  # fmt: skip
+    axes.set_xticks(list(range(len(categories))))
+    axes.set_xticklabels(list(categories), fontsize=8)
+    axes.grid(axis="x", visible=False)
+    axes.set_title(title)
+    axes.set_xlabel(x_label)
+    axes.set_ylabel(y_label)
+    if y_range is not None:
+        axes.set_ylim(*y_range)
+    if len(bars) > 1:
+        axes.legend(loc="upper right", frameon=False, fontsize=8)
+    return _svg(figure)

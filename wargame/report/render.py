@@ -14,6 +14,7 @@ from wargame.report.content import Content
 from wargame.report.figures import Figure
 
 if TYPE_CHECKING:
+    from wargame.report.batch import BatchReport
     from wargame.report.risk import RiskTimeline
 
 _ENVIRONMENT = jinja2.Environment(
@@ -93,3 +94,8 @@ def markdown_report(
     every = [*figures, *(risk_figures or [])]
     files = {out.parent / folder / f"{f.name}.svg": f.svg for f in every}
     return text, files
+
+
+def batch_html(report: BatchReport) -> str:
+    """The batch report as one HTML file that works offline (styles and charts inline)."""
+    return _ENVIRONMENT.get_template("batch.html.j2").render(r=report, version=__version__)
