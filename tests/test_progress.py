@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import sys
 import types
 
@@ -47,6 +48,8 @@ def test_off_says_nothing_and_on_rewrites_one_line_ending_with_the_last_count():
     assert text.startswith("\rbatch: 0/40 games")  # the first count at once
     assert "\rbatch: 40/40 games (100%)" in text  # the last always, however soon
     assert text.endswith("\n") and text.count("\n") == 1
+    shown = text.rstrip("\n").split("\r")[1:]
+    assert all(len(later) >= len(earlier) for earlier, later in itertools.pairwise(shown))
 
 
 def test_by_default_progress_shows_in_a_notebook_kernel_only(monkeypatch):

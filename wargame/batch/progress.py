@@ -62,7 +62,7 @@ def progress_shown(
         return
     out = stream if stream is not None else sys.stderr
     start = time.monotonic()
-    last = {"written": -EVERY_SECONDS, "done": -1, "total": 0}
+    last = {"written": -EVERY_SECONDS, "done": -1, "width": 0}
 
     def show(counts: Progress) -> None:
         now = time.monotonic() - start
@@ -71,9 +71,10 @@ def progress_shown(
             return
         if counts.done == last["done"]:
             return
-        out.write("\r" + line(name, counts.done, counts.total, now))
+        text = line(name, counts.done, counts.total, now)
+        out.write("\r" + text.ljust(int(last["width"])))  # no tail of a longer line left
         out.flush()
-        last.update(written=now, done=counts.done, total=counts.total)
+        last.update(written=now, done=counts.done, width=len(text))
 
     try:
         yield show
