@@ -22,6 +22,7 @@ from wargame.stats.intervals import (
     bootstrap_paired_mean_difference,
     newcombe_independent,
     newcombe_paired,
+    normal_mean,
     wilson,
 )
 
@@ -151,6 +152,23 @@ def test_means_and_bootstrap_differences_use_the_pairs_only(two_variants):
     counts = measure(summary, "means", "count.test")
     assert counts["base"]["mean"] == pytest.approx(np.mean([r % 4 for r in range(PAIRS)]))
     assert as_tuple(counts["alt"]["difference"]) == pytest.approx((1.0, 1.0, 1.0))
+
+
+def test_each_mean_has_its_normal_interval_over_the_runs(two_variants):
+    path, tension = two_variants
+    summary = summarise(path, ["base", "alt"], "base", resamples=100)
+    final = measure(summary, "means", "final.tension")
+    for variant in ("base", "alt"):
+        values = tension[variant]
+        half = 1.959964 * values.std(ddof=1) / np.sqrt(values.size)
+        expected = (values.mean(), values.mean() - half, values.mean() + half)
+        assert as_tuple(final[variant]["interval"]) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("values", [[], [1.0], [1.0, float("nan")]])
+def test_a_mean_interval_needs_two_finite_values(values):
+    with pytest.raises(ValueError):
+        normal_mean(values)
 
 
 def test_the_failed_run_drops_its_pair_from_every_measure(two_variants):

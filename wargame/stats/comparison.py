@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from wargame.stats.intervals import (
     bootstrap_paired_mean_difference,
     newcombe_independent,
+    normal_mean,
     normal_unpaired_mean_difference,
     paired_difference_of_rates,
     wilson,
@@ -105,6 +106,8 @@ def _means(
     for v in variants:
         mine = values[order[v]]
         entry: dict[str, Any] = {"mean": float(mine.mean())}
+        if mine.size >= 2:  # the mean's own 95% interval (a single run has none)
+            entry["interval"] = _interval(normal_mean(mine))
         if v != baseline:
             entry["difference"] = _interval(
                 bootstrap_paired_mean_difference(mine, base, resamples=resamples, seed=0)

@@ -36,6 +36,7 @@ __all__ = [
     "bootstrap_paired_mean_difference",
     "newcombe_independent",
     "newcombe_paired",
+    "normal_mean",
     "normal_unpaired_mean_difference",
     "paired_difference_of_rates",
     "wilson",
@@ -314,4 +315,18 @@ def normal_unpaired_mean_difference(
     se = math.sqrt(float(f.var(ddof=1)) / f.size + float(s.var(ddof=1)) / s.size)
     if not math.isfinite(estimate) or not math.isfinite(se):
         raise ValueError("inputs too large: mean or variance overflows")
+    return Interval(estimate, estimate - z * se, estimate + z * se)
+
+
+def normal_mean(values: ArrayLike, confidence: float = 0.95) -> Interval:
+    """The mean with its normal interval, mean -/+ z s / sqrt(n) (ddof = 1): for a count or a
+    value per run over thousands of runs, where the central limit holds."""
+    v = _finite_vector(values, "values")
+    if v.size < 2:
+        raise ValueError("need at least 2 runs to estimate a variance")
+    estimate = float(v.mean())
+    se = math.sqrt(float(v.var(ddof=1)) / v.size)
+    if not math.isfinite(estimate) or not math.isfinite(se):
+        raise ValueError("inputs too large: mean or variance overflows")
+    z = _z(confidence)
     return Interval(estimate, estimate - z * se, estimate + z * se)
