@@ -1,8 +1,8 @@
 """Progress of a batch played from Python: one line of text, rewritten in place, shown in a
 notebook by default and in a script only when asked (`run(..., progress=True)`).
 
-Plain text on stderr rather than a widget: it needs nothing installed beyond Jupyter, and a
-notebook saved with it reads the same on a code host as where it ran.
+Plain text rather than a widget: it needs nothing installed beyond Jupyter, and a notebook
+saved with it reads the same on a code host as where it ran.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
     from wargame.batch.runner import Progress
@@ -51,34 +51,74 @@ def line(name: str, done: int, total: int, elapsed: float) -> str:
     return text
 
 
+class _Line(Protocol):
+    def write(self, text: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class _StreamLine:
+    """The line on a text stream, rewritten after a carriage return (a terminal, a log)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.width = stream, 0
+
+    def write(self, text: str) -> None:
+        self.stream.write("\r" + text.ljust(self.width))  # no tail of a longer line left
+        self.stream.flush()
+        self.width = len(text)
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+class _NotebookLine:
+    """The line as one notebook output updated in place: a saved notebook keeps only the
+    last count, not every rewrite."""
+
+    def __init__(self) -> None:
+        from IPython.display import display
+
+        self.handle = display({"text/plain": ""}, raw=True, display_id=True)
+
+    def write(self, text: str) -> None:
+        self.handle.update({"text/plain": text}, raw=True)
+
+    def close(self) -> None:
+        pass
+
+
 @contextmanager
 def progress_shown(
     name: str, progress: bool | None, *, stream: TextIO | None = None
 ) -> Iterator[Callable[[Progress], None] | None]:
     """What the runner calls with its counts (None: nothing shown). `progress`: True shows
-    the line, False does not, None shows it in a notebook only."""
-    if not (in_notebook() if progress is None else progress):
+    the line, False does not, None shows it in a notebook only. In a notebook it is an
+    output of the cell; elsewhere a line on `stream` (stderr)."""
+    notebook = in_notebook()
+    if not (notebook if progress is None else progress):
         yield None
         return
-    out = stream if stream is not None else sys.stderr
     start = time.monotonic()
-    last = {"written": -EVERY_SECONDS, "done": -1, "width": 0}
+    last = {"written": -EVERY_SECONDS, "done": -1}
+    out: _Line | None = None
 
     def show(counts: Progress) -> None:
+        nonlocal out
         now = time.monotonic() - start
         finished = counts.total > 0 and counts.done >= counts.total
         if now - last["written"] < EVERY_SECONDS and not finished:
             return
         if counts.done == last["done"]:
             return
-        text = line(name, counts.done, counts.total, now)
-        out.write("\r" + text.ljust(int(last["width"])))  # no tail of a longer line left
-        out.flush()
-        last.update(written=now, done=counts.done, width=len(text))
+        if out is None:  # the first count: the work has begun
+            use_display = notebook and stream is None
+            out = _NotebookLine() if use_display else _StreamLine(stream or sys.stderr)
+        out.write(line(name, counts.done, counts.total, now))
+        last.update(written=now, done=counts.done)
 
     try:
         yield show
     finally:
-        if last["done"] >= 0:
-            out.write("\n")
-            out.flush()
+        if out is not None:
+            out.close()
