@@ -252,11 +252,17 @@ def test_table_rows_format_percentages_points_and_intervals(two_variants):
     assert by_name["escalation"][2] == "+3.00 [3.00, 3.00]"  # means above 1: 4 digits
     entry = measure(summary, "means", "final.tension")["alt"]
     difference, unpaired = entry["difference"], entry["unpaired"]
+    mean_of = measure(summary, "means", "final.tension")
     assert by_name["final.tension"] == [
-        f"{tension['base'].mean():.3f}",
-        f"{tension['alt'].mean():.3f}",
+        "{:.3f} [{:.3f}, {:.3f}]".format(*as_tuple(mean_of["base"]["interval"])),
+        "{:.3f} [{:.3f}, {:.3f}]".format(*as_tuple(mean_of["alt"]["interval"])),
         "{:+.3f} [{:.3f}, {:.3f}]".format(*as_tuple(difference)),
     ]
+    narrow = {m: cells for m, _, cells in tables.rows(summary, {}, mean_intervals=False)}
+    assert narrow["final.tension"][:2] == [
+        f"{tension['base'].mean():.3f}",
+        f"{tension['alt'].mean():.3f}",
+    ]  # the terminal's summary: the means alone
     ratio = (difference["high"] - difference["low"]) / (unpaired["high"] - unpaired["low"])
     assert tables.width_ratio(entry) == f"{ratio:.2f}"
     # the tension of a pair moves together, so pairing narrows the interval a lot

@@ -187,7 +187,7 @@ def _layout(
 
     variants, baseline = summary["variants"], summary["baseline"]
     others = [v for v in variants if v != baseline]
-    found = rows(summary, names)
+    found = rows(summary, names, mean_intervals=False)  # 100 columns: the means alone
     if wide:
         headers = [variant_label(v) for v in variants]
         headers += [f"{variant_label(v)} vs {variant_label(baseline)}" for v in others]

@@ -431,7 +431,8 @@ def _legend(summary: dict[str, Any]) -> str:
     return (
         "Outcomes: % of runs in which it happened [95% Wilson interval]; differences in "
         f"percentage points (pts) against {tables.variant_label(summary['baseline'])}, paired "
-        "run by run [95% interval]. Other measures: mean per game; differences in the "
+        "run by run [95% interval]. Other measures: mean per game [95% normal interval]; "
+        "differences in the "
         "measure's unit [95% bootstrap interval over pairs]."
     )
 

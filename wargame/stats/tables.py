@@ -162,8 +162,13 @@ def decimals(values: Sequence[float]) -> int:
     return max(0, min(3, 3 - math.floor(math.log10(largest))))
 
 
-def mean_cell(value: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f}"
+def mean_cell(entry: dict[str, Any], digits: int = 3, *, interval: bool = True) -> str:
+    """'0.562 [0.441, 0.683]': a mean per run with its 95% interval (the mean alone without
+    `interval`, or without one: a single run a variant)."""
+    found = entry.get("interval")
+    if found is None or not interval:
+        return f"{entry['mean']:.{digits}f}"
+    return f"{entry['mean']:.{digits}f} [{found['low']:.{digits}f}, {found['high']:.{digits}f}]"
 
 
 def difference_cell(interval: dict[str, float], digits: int = 3) -> str:
@@ -181,9 +186,12 @@ def width_ratio(entry: dict[str, Any]) -> str:
     return f"{paired / unpaired:.2f}" if unpaired > 0 else "-"
 
 
-def rows(summary: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str, list[str]]]:
+def rows(
+    summary: dict[str, Any], names: dict[str, str], *, mean_intervals: bool = True
+) -> list[tuple[str, str, list[str]]]:
     """(measure, label, cells) per measure: each variant's value, then each other variant's
-    difference to the baseline (outcomes in percent and points, means in their unit)."""
+    difference to the baseline (outcomes in percent and points, means in their unit; each
+    mean with its interval unless `mean_intervals` is off, as in the narrow terminal)."""
     variants, baseline = summary["variants"], summary["baseline"]
     others = [v for v in variants if v != baseline]
     found = []
@@ -195,7 +203,7 @@ def rows(summary: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str,
     for row in summary["means"]:
         by = row["by_variant"]
         digits = decimals([by[v]["mean"] for v in variants])
-        cells = [mean_cell(by[v]["mean"], digits) for v in variants]
+        cells = [mean_cell(by[v], digits, interval=mean_intervals) for v in variants]
         cells += [difference_cell(by[v]["difference"], digits) for v in others]
         found.append((row["measure"], label_of(row["measure"], names), cells))
     return found
@@ -224,8 +232,9 @@ CSV_HEADER = [
 
 def csv_text(summary: dict[str, Any], names: dict[str, str]) -> str:
     """Every measure of the summary, one line per (measure, variant): rates in percent of
-    runs (kind 'rate'), means in the measure's unit (kind 'mean'), the paired 95% interval of
-    the difference to the baseline (in percentage points for rates)."""
+    runs (kind 'rate'), means in the measure's unit (kind 'mean'), each with its 95% interval
+    (low, high), and the paired 95% interval of the difference to the baseline (in
+    percentage points for rates)."""
     stream = io.StringIO()
     write = csv.writer(stream, lineterminator="\n")
     write.writerow(CSV_HEADER)
@@ -237,7 +246,10 @@ def csv_text(summary: dict[str, Any], names: dict[str, str]) -> str:
                     rate = entry["rate"]
                     value = [_number(rate[k] * 100) for k in ("estimate", "low", "high")]
                 else:
+                    found = entry.get("interval")
                     value = [_number(entry["mean"]), "", ""]
+                    if found is not None:
+                        value[1:] = [_number(found["low"]), _number(found["high"])]
                 difference = ["", "", "", ""]
                 if "difference" in entry:
                     scale, unit = (100.0, "points") if kind == "rate" else (1.0, "")
@@ -281,7 +293,7 @@ def markdown_text(summary: dict[str, Any], names: dict[str, str]) -> str:
     ]
     lines = [
         f"{summary['pairs']} complete pairs; outcomes in % of runs, their differences in "
-        "percentage points (pts); means in the measure's unit.",
+        "percentage points (pts); means per run in the measure's unit, with 95% intervals.",
         "",
         "| " + " | ".join(header) + " |",
         "|" + " --- |" * len(header),
