@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 import yaml
+from chromium import opened
 from conftest import SCENARIOS, run_cli, scripted, tiny_data
 
 from wargame import batch
@@ -220,47 +221,24 @@ def test_the_forest_and_bar_charts_are_titled_with_labelled_axes() -> None:
 
 # -- in a browser ---------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",  # as root
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.mark.slow
 def test_the_batch_report_renders_in_chromium_with_no_console_error(tmp_path: Path) -> None:
-    from playwright import sync_api
-
-    assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install chromium"
     ended = run_cli(
         "batch", SCENARIOS / "korea_2017_over_japan.yaml", "--variants",
         "weak_response,strong_united_response", "--runs", "50", "--out", "b", "--html",
         "report.html", cwd=tmp_path,
     )  # fmt: skip
     assert ended.returncode == 0, ended.stderr
-    problems: list[str] = []
-    requests: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 1400})
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto((tmp_path / "report.html").as_uri())
-        page.wait_for_load_state("load")
+    with opened(tmp_path / "report.html") as visit:
+        page = visit.page
         headings = page.locator("h2").all_inner_texts()
         charts_shown = page.locator("figure svg").count()
         visible = page.locator("#forest-outcomes svg").is_visible()
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        browser.close()
 
-    assert problems == []
-    assert [u for u in requests if not u.startswith("file://")] == []
+    assert visit.problems == []
+    assert visit.fetched_from_the_network() == []
     assert headings[:5] == [
         "The batch",
         "Rates and means per variant",
