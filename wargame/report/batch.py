@@ -24,6 +24,7 @@ from wargame.batch.runner import BatchResult
 from wargame.batch.storage import MANIFEST, RUNS
 from wargame.files.saved import read_manifest
 from wargame.report import charts
+from wargame.report.content import Fact
 from wargame.report.figures import Figure
 from wargame.scenario.schema import ScenarioSpec
 from wargame.stats import tables
@@ -81,12 +82,6 @@ class Distribution:
     measure: str
     bins: list[str]
     shares: list[Shares]
-
-
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    value: str
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ from wargame.seminar.session import LogEntry
 
 @dataclass(frozen=True)
 class Fact:
+    """One line of a report's facts table: a label and its value."""
+
     label: str
     value: str
 
