@@ -36,7 +36,8 @@ class BatchSpec:
     trajectories: bool = False
     from_state: dict[str, Any] | None = None
     points: tuple[tuple[float, ...], ...] | None = None
-    """Given points to play instead of a sample (sensitivity designs), `replicates` each."""
+    """Given points to play instead of a sample (sensitivity designs), `replicates` each:
+    run r plays point r // replicates with the seed of run r % replicates."""
     point_names: tuple[str, ...] = ()
     replicates: int = 1
     from_states: tuple[dict[str, Any], ...] = ()
@@ -59,9 +60,12 @@ class BatchSpec:
             "sample": self.sample,
             "chunk_size": self.chunk_size,
             "trajectories": self.trajectories,
+            # with "common seeds": a design folder of before they were shared is not resumed
             "points_sha256": None
             if self.points is None
-            else hashlib.sha256(repr((self.point_names, self.points)).encode()).hexdigest(),
+            else hashlib.sha256(
+                repr((self.point_names, self.points, "common seeds")).encode()
+            ).hexdigest(),
             "replicates": self.replicates,
             "from_state_sha256": None
             if self.from_state is None
@@ -79,9 +83,12 @@ def run_seed(batch_seed: int, run: int) -> int:
 
 
 def game_seed(spec: BatchSpec, run: int) -> int:
-    """The seed run `run` of the batch plays with (continuations of several states share
-    theirs: run r of each state has the seed of run r)."""
-    return run_seed(spec.seed, run % spec.replicates if spec.from_states else run)
+    """The seed run `run` of the batch plays with. Replicate r of every design point, and of
+    every state continued, has the seed of run r: common random numbers across the points,
+    so the difference between two points of a design is their numbers', not the dice's
+    (an uncertain number with no effect moves nothing at all)."""
+    shared = spec.from_states or spec.points is not None
+    return run_seed(spec.seed, run % spec.replicates if shared else run)
 
 
 _LOADED: dict[tuple[str, str, tuple[str, ...]], Scenario] = {}

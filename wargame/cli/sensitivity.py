@@ -265,9 +265,10 @@ def morris(file: Path, trajectories: int, top: int, common: dict[str, Any]) -> N
     out_console.print(f"plot: {picture}; effects: {out / 'morris.json'}", markup=False)
     if math.isfinite(noise):
         out_console.print(
-            f"noise: a number without any effect would get a mu* of about {noise:.3g} from "
-            f"the noise between games alone ({common['replicates']} per point); a mu* near "
-            "it cannot be told from none",
+            f"noise: a number whose only effect is to re-roll the games would get a mu* of "
+            f"about {noise:.3g} ({common['replicates']} games per point; the points share "
+            "their seeds, so a number with no effect at all gets 0); a mu* near it cannot be "
+            "told from noise",
             markup=False,
             soft_wrap=True,
         )

@@ -196,11 +196,12 @@ def morris_effects(
 
 
 def morris_noise(values: np.ndarray, replicates: int, levels: int = MORRIS_LEVELS) -> float:
-    """The mu* a number without any effect would get from the noise between games alone:
-    each point's outcome is a mean of `replicates` games (`values`, one per game, point by
-    point; NaN a failed game), so an elementary effect of no effect is the difference of
-    two such means over the jump, and its expected absolute value is
-    2 SE / (sqrt(pi) jump). NaN when it cannot be told (one game per point)."""
+    """The mu* of a number whose only effect is to re-roll the games: each point's outcome is
+    a mean of `replicates` games (`values`, one per game, point by point; NaN a failed game),
+    so such an elementary effect is the difference of two independent means over the jump,
+    with expected absolute value 2 SE / (sqrt(pi) jump). The points share their seeds, so a
+    number with no effect at all gets 0; one whose small changes flip early choices and so
+    decorrelate the games gets up to this. NaN when it cannot be told (one game a point)."""
     if replicates < 2:
         return math.nan
     grouped = values.reshape(-1, replicates)
