@@ -45,7 +45,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "scenarios" / "tutorial.yaml"
 SCALE = float(os.environ.get("WARGAME_FUZZ_SCALE", "1"))
 COMMANDS = [command.name or command.callback.__name__ for command in app.registered_commands]
-LEFT_OUT = {"play": "a terminal user interface: tests/seminar drive it through a pseudo-terminal"}
+LEFT_OUT = {
+    "play": "a terminal user interface: tests/seminar drive it through a pseudo-terminal",
+    "serve": "a server that runs until stopped: tests/web start it, drive it and stop it",
+}
 
 
 # ------------------------------------------------------------------ the grammar, as defined

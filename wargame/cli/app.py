@@ -21,6 +21,7 @@ from wargame.cli import (
     schema,
     score,
     sensitivity,
+    serve,
     summary,
     validate,
 )
@@ -43,6 +44,7 @@ app.command()(play.play)
 app.command()(replay.replay)
 app.command()(report.report)
 app.command()(score.score)
+app.command()(serve.serve)
 
 
 def main() -> None:
