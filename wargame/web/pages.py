@@ -103,7 +103,7 @@ def TurnPage(table: Table, act: Callable[[Callable[[Desk], Any]], None], can_cha
     session = desk.session
     prompt = desk.prompt
     with solara.Columns([5, 7]):
-        BoardPanel(session)
+        BoardPanel(session, table.version)
         with solara.Column():
             solara.Text(f"Waiting for {desk.waiting()}", classes=["waiting"])
             if prompt.kind == "moves" and prompt.team is not None:
@@ -130,10 +130,11 @@ def TurnPage(table: Table, act: Callable[[Callable[[Desk], Any]], None], can_cha
                     lambda n, result, why: act(lambda d: d.force(n, result, why)),
                     lambda n, why: act(lambda d: d.reroll(n, why)),
                     can_change,
+                    table.version,
                 )
             else:
                 solara.Success("The game is over.", classes=["game-over"])
-            NarrativePanel(session)
+            NarrativePanel(session, table.version)
     ControlsPanel(
         session,
         lambda why: act(lambda d: d.undo(1, why)),
@@ -141,5 +142,6 @@ def TurnPage(table: Table, act: Callable[[Callable[[Desk], Any]], None], can_cha
         lambda which, why: act(lambda d: d.fire_inject(which, why)),
         lambda text, changes, why: act(lambda d: d.add_event(text, changes, why)),
         can_change,
+        table.version,
     )
-    LogPanel(session)
+    LogPanel(session, table.version)

@@ -2,7 +2,9 @@
 
 A panel that changes the game takes callbacks (the page wires them to `Table.change`), so
 each can be rendered and clicked on its own in a test (`solara.render`). `can_change` False
-draws the panel read-only (a player's view when a token is needed).
+draws the panel read-only (a player's view when a token is needed). `version` is the
+table's: the session object stays the same as the game moves on, so a panel is drawn anew
+when the version changes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from wargame.web.show import Heading, Lines, Table
 
 
 @solara.component
-def BoardPanel(session: Session) -> None:
+def BoardPanel(session: Session, version: int = 0) -> None:
     """Turn and date, the escalation ladder with the current rung, every state variable with
     its change, the relations, and the last turn in a few sentences."""
     board = view.board(session)
@@ -132,6 +134,7 @@ def ReviewPanel(
     on_force: Callable[[int, str, str], None],
     on_reroll: Callable[[int, str], None],
     can_change: bool = True,
+    version: int = 0,
 ) -> None:
     """A phase's plan before it is applied: the decisions with each agent's reasons, the
     dice with odds and the votes (each may be forced or re-rolled with a reason), what
@@ -177,7 +180,7 @@ def ReviewPanel(
 
 
 @solara.component
-def NarrativePanel(session: Session) -> None:
+def NarrativePanel(session: Session, version: int = 0) -> None:
     """This turn so far, and the last finished turn, in plain words with the agents' reasons."""
     now = view.turn_so_far(session)
     with solara.Card(title="What happened", classes=["narrative"]):
@@ -193,7 +196,7 @@ def NarrativePanel(session: Session) -> None:
 
 
 @solara.component
-def LogPanel(session: Session) -> None:
+def LogPanel(session: Session, version: int = 0) -> None:
     """The facilitator log: every input and undo, with its reason and time, newest first."""
     with (
         solara.Card(title="Log", classes=["log"]),
@@ -214,6 +217,7 @@ def ControlsPanel(
     on_inject: Callable[[str, str], None],
     on_event: Callable[[str, str, str], None],
     can_change: bool = True,
+    version: int = 0,
 ) -> None:
     """The facilitator's controls besides the review: undo, hand a team over, fire one of
     the scenario's injects or an ad-hoc event; each with a reason, all logged."""

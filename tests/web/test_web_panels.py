@@ -1,0 +1,147 @@
+"""Each panel of the dashboard drawn and clicked without a browser (`solara.render`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipyvuetify as v
+import solara
+from web_game import TUTORIAL, tutorial_table
+
+from wargame.web.pages import Dashboard, token_in
+from wargame.web.panels import BoardPanel, LogPanel, MovesPanel, NarrativePanel, ReviewPanel
+from wargame.web.setup import offer
+from wargame.web.setup_panel import SetUp, SetUpPanel
+
+
+def texts(box: object) -> str:
+    """Every text of a rendered widget tree, joined."""
+    found: list[str] = []
+
+    def walk(widget: object) -> None:
+        for child in getattr(widget, "children", []) or []:
+            if isinstance(child, str):
+                found.append(child)
+            else:
+                walk(child)
+        for name in ("label", "value", "text"):
+            value = getattr(widget, name, None)
+            if isinstance(value, str):
+                found.append(value)
+
+    walk(box)
+    return "\n".join(found)
+
+
+def test_the_board_shows_turn_ladder_rung_and_state(tmp_path: Path) -> None:
+    table = tutorial_table(tmp_path)
+    box, rc = solara.render(BoardPanel(table.session), handle_error=False)
+    shown = texts(box)
+    assert "Turn 1 of 6" in shown and "Current rung: Subcrisis maneuvering" in shown
+    assert "tension" in shown and "Blue->Green ally, trust 0.80" in shown
+    rc.close()
+
+
+def test_the_moves_panel_enters_the_checked_options(tmp_path: Path) -> None:
+    table = tutorial_table(tmp_path)
+    entered: list[str] = []
+    box, rc = solara.render(MovesPanel(table.session, "Red", entered.append), handle_error=False)
+    assert "1. Missile test near Green (cost" in texts(box)
+    rc.find(v.Checkbox).widget.v_model = True
+    rc.find(v.Btn, children=["Enter the moves of Red"]).widget.click()
+    assert entered == ["1"]
+    rc.find(v.Btn, children=["What would our agent do, and why?"]).widget.click()
+    assert "Red's agent would now pick" in texts(box)
+    rc.close()
+
+
+def test_a_read_only_moves_panel_has_its_controls_disabled(tmp_path: Path) -> None:
+    table = tutorial_table(tmp_path)
+    _box, rc = solara.render(
+        MovesPanel(table.session, "Red", lambda _: None, can_change=False), handle_error=False
+    )
+    assert rc.find(v.Btn, children=["Enter the moves of Red"]).widget.disabled
+    rc.close()
+
+
+def test_the_review_shows_the_dice_and_forces_one_with_its_reason(tmp_path: Path) -> None:
+    table = tutorial_table(tmp_path)
+    table.change(table.version, None, lambda d: d.enter_moves("Red", "1"))
+    calls: list[tuple[object, ...]] = []
+    box, rc = solara.render(
+        ReviewPanel(
+            table.session,
+            lambda: calls.append(("accept",)),
+            lambda n, r, why: calls.append(("force", n, r, why)),
+            lambda n, why: calls.append(("reroll", n, why)),
+        ),
+        handle_error=False,
+    )
+    assert "Missile test near Green" in texts(box) and "odds success 80%" in texts(box)
+    rc.find(v.TextField).widget.v_model = "the room decides"
+    rc.find(v.Btn, children=["Force 1 to failure"]).widget.click()
+    rc.find(v.Btn, children=["Resolve"]).widget.click()
+    assert calls == [("force", 1, "failure", "the room decides"), ("accept",)]
+    rc.close()
+
+
+def test_narrative_and_log_tell_the_turn_in_words(tmp_path: Path) -> None:
+    table = tutorial_table(tmp_path)
+    table.change(table.version, None, lambda d: d.enter_moves("Red", "1"))
+    table.change(table.version, None, lambda d: d.accept())
+    box, rc = solara.render(NarrativePanel(table.session), handle_error=False)
+    assert "[provocation]" in texts(box) and "Missile test near Green" in texts(box)
+    rc.close()
+    box, rc = solara.render(LogPanel(table.session), handle_error=False)
+    assert "decide: moves={'Red': ['red_test']}" in texts(box)
+    rc.close()
+
+
+def test_the_set_up_panel_starts_a_game_with_the_chosen_teams(tmp_path: Path) -> None:
+    from wargame.scenario.loading import load_scenario
+
+    started: list[SetUp] = []
+    offers = [offer(load_scenario(TUTORIAL), TUTORIAL)]
+    _box, rc = solara.render(SetUpPanel(offers, started.append), handle_error=False)
+    rc.find(v.Select, label="Red (Red)").widget.v_model = "human"
+    rc.find(v.Btn, children=["Start the game"]).widget.click()
+    assert started[0].controllers == {"Red": "human", "Blue": "agent", "Green": "agent"}
+    assert started[0].source == TUTORIAL
+    rc.close()
+
+
+def test_a_broken_pasted_scenario_is_refused_with_its_line(tmp_path: Path) -> None:
+    box, rc = solara.render(SetUpPanel([], lambda _: None), handle_error=False)
+    rc.find(v.Textarea).widget.v_model = "scenario:\n  id: [unclosed\n"
+    rc.find(v.Btn, children=["Check the pasted scenario"]).widget.click()
+    shown = texts(box)
+    assert "The scenario is refused:" in shown and "pasted.yaml:" in shown
+    rc.close()
+
+
+def test_without_the_token_the_page_is_read_only_and_says_so(tmp_path: Path) -> None:
+    table = tutorial_table(tmp_path, token="s3cret")
+    box, rc = solara.render(Dashboard(table, []), handle_error=False)
+    assert "Player's view (read-only)" in texts(box)
+    assert rc.find(v.Btn, children=["Enter the moves of Red"]).widget.disabled
+    rc.close()
+    box, rc = solara.render(Dashboard(table, [], "token=s3cret"), handle_error=False)
+    assert not rc.find(v.Btn, children=["Enter the moves of Red"]).widget.disabled
+    rc.close()
+    assert token_in("a=1&token=x") == "x" and token_in(None) is None
+
+
+def test_clicks_on_the_page_play_undo_and_a_refusal_is_shown_in_words(tmp_path: Path) -> None:
+    table = tutorial_table(tmp_path)
+    box, rc = solara.render(Dashboard(table, []), handle_error=False)
+    rc.find(v.Btn, children=["Enter the moves of Red"]).widget.click()  # no move: a choice
+    assert table.prompt.kind == "review"
+    rc.find(v.Btn, children=["Resolve"]).widget.click()
+    assert "Waiting for the moves of Blue" in texts(box)
+    rc.find(v.Btn, children=["Undo"]).widget.click()
+    assert table.prompt.team == "Red" and "undo 1 step(s)" in texts(box)
+    table.version += 1  # another tab moved on since this page was drawn
+    rc.find(v.Btn, children=["Enter the moves of Red"]).widget.click()
+    assert "the game moved on in another tab" in texts(box)
+    assert table.prompt.team == "Red"
+    rc.close()
