@@ -270,6 +270,15 @@ def test_a_number_is_labelled_with_its_description() -> None:
     assert labels[2] == ""
 
 
+def test_an_actors_attribute_and_a_relation_are_labelled_by_whose_they_are() -> None:
+    korea = SCENARIOS / "korea_2017_over_japan.yaml"
+    paths = ["actors.NK.attributes.capability", "relations.0.trust", "relations.999.trust"]
+    labels = played.descriptions(korea, paths)
+    assert labels[0].startswith("North Korea: capability (missile and nuclear capability")
+    assert labels[1] == "United States -> Japan: trust"
+    assert labels[2] == ""  # no such relation: no label rather than a wrong one
+
+
 # ------------------------------------------------------------------ refused options
 
 

@@ -251,12 +251,34 @@ def choose(
 
 
 def descriptions(scenario: str | Path, paths: Sequence[str], variant: str = BASE) -> list[str]:
-    """Each path's label from the scenario: the description of the nearest thing on the path
-    that has one (a parameter, a state variable, an action...), else the nearest name or
-    label (an actor's, an action's), else ""."""
+    """Each path's label from the scenario: an actor's attribute as "North Korea: capability
+    (its description)", a relation's number as "United States -> Japan: trust"; otherwise
+    the description of the nearest thing on the path that has one (a parameter, a state
+    variable, an action...), else the nearest name or label, else ""."""
     spec = load_scenario(scenario, variant=None if variant == BASE else variant).spec
     data = spec.model_dump(by_alias=True, warnings=False)  # the file's keys: dicts and lists
-    return [_described(data, path) for path in paths]
+    return [_attribute_or_relation(data, path) or _described(data, path) for path in paths]
+
+
+def _attribute_or_relation(data: Any, path: str) -> str:
+    """The label of an actor's attribute or a relation's number ("" for any other path)."""
+    parts = path.split(".")
+    actors = data.get("actors") or {}
+
+    def name(actor: str) -> str:
+        found = actors.get(actor)
+        return found.get("name") or actor if isinstance(found, dict) else actor
+
+    if len(parts) == 4 and parts[0] == "actors" and parts[2] == "attributes":
+        attribute = (data.get("state") or {}).get("attributes", {}).get(parts[3]) or {}
+        said = " ".join(str(attribute.get("description") or "").split())
+        return f"{name(parts[1])}: {parts[3]}" + (f" ({said})" if said else "")
+    relations = data.get("relations") or []
+    place = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else len(relations)
+    if parts[0] == "relations" and place < len(relations) and isinstance(relations[place], dict):
+        relation = relations[place]
+        return f"{name(relation.get('from'))} -> {name(relation.get('to'))}: {parts[2]}"
+    return ""
 
 
 def _described(data: Any, path: str) -> str:
