@@ -1,0 +1,203 @@
+"""The dashboard in chromium (headless, Playwright) against a real `wargame serve`: set up a
+game with two human teams, play by clicks, reload, restart the server on the session file and
+finish the game; a game of `wargame play --moves` continues here; a broken upload is refused
+and the server keeps running; off loopback the controls need the token."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_game import TUTORIAL
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
+from chromium import ARGS, CHROMIUM
+
+pytestmark = pytest.mark.slow
+
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def served(folder: Path, *args: str, host: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
+    """`wargame serve` in folder until the block ends: its address and printed lines."""
+    port = free_port()
+    log = folder / f"serve-{port}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wargame", "serve", *args, "--port", str(port), "--host", host],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/", log.read_text().splitlines()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def browser() -> Iterator[Any]:
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = launched.new_page(viewport={"width": 1200, "height": 900})
+        page.set_default_timeout(30_000)
+        try:
+            yield page
+        finally:
+            launched.close()
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    page.locator(".v-input", has=page.locator("label", has_text=label)).first.click()
+    page.locator(".menuable__content__active .v-list-item__title", has_text=option).first.click()
+
+
+def waiting(page: Any) -> str:
+    return str(page.locator(".waiting").inner_text())
+
+
+def resolve(page: Any, times: list[float]) -> None:
+    """Click Resolve and wait for the page to show the next step; the time it took."""
+    before = page.locator(".log-table tbody tr").count()
+    began = time.perf_counter()
+    page.get_by_role("button", name="Resolve").click()
+    page.wait_for_function(
+        f"document.querySelectorAll('.log-table tbody tr').length > {before}", polling="raf"
+    )
+    times.append(time.perf_counter() - began)
+
+
+def play_turn(page: Any, times: list[float], red_moves: bool) -> None:
+    """Red (tests or not), Resolve, Blue (no move), Resolve."""
+    page.get_by_text("Waiting for the moves of Red").wait_for()
+    if red_moves:
+        page.locator(".moves-panel .v-input--checkbox").first.click()
+    page.get_by_role("button", name="Enter the moves of Red").click()
+    page.get_by_role("button", name="Resolve").wait_for()
+    resolve(page, times)
+    page.get_by_text("Waiting for the moves of Blue").wait_for()
+    page.get_by_role("button", name="Enter the moves of Blue").click()
+    page.get_by_role("button", name="Resolve").wait_for()
+    resolve(page, times)
+
+
+def test_two_human_teams_play_reload_and_finish_after_a_restart(tmp_path: Path) -> None:
+    shutil.copy(TUTORIAL, tmp_path / "tutorial.yaml")
+    times: list[float] = []
+    with served(tmp_path, "tutorial.yaml", "--session", "g.json") as (url, _), browser() as page:
+        page.goto(url)
+        page.get_by_text("Set up a game").wait_for()
+        choose(page, "Red (Red)", "human")
+        choose(page, "Blue (Blue)", "human")
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(IMAGES / "dashboard-setup.png"))
+        page.get_by_role("button", name="Start the game").click()
+        play_turn(page, times, red_moves=True)
+        play_turn(page, times, red_moves=True)
+        page.get_by_text("Waiting for the moves of Red").wait_for()
+        turn_line = page.locator(".turn-line").inner_text()
+        assert turn_line.startswith("Turn 3 of 6")
+        rung = page.locator(".current-rung").inner_text()
+        assert rung.startswith("Current rung: ")
+        log = page.locator(".log-table").inner_text()
+        assert "decide: moves={'Red': ['red_test']}" in log and "end turn" in log
+        page.screenshot(path=str(IMAGES / "dashboard-turn.png"))
+        page.reload()  # the same game
+        page.get_by_text("Waiting for the moves of Red").wait_for()
+        assert page.locator(".turn-line").inner_text() == turn_line
+        assert page.locator(".current-rung").inner_text() == rung
+    with served(tmp_path, "--session", "g.json") as (url, _), browser() as page:
+        page.goto(url)
+        page.get_by_text("Waiting for the moves of Red").wait_for()
+        assert page.locator(".turn-line").inner_text() == turn_line
+        for _ in range(6):
+            if page.get_by_text("The game is over.").count():
+                break
+            play_turn(page, times, red_moves=False)
+        page.get_by_text("The game is over.").wait_for()
+    from wargame.seminar.sessionfile import load_session
+
+    session, _ = load_session(tmp_path / "g.json")
+    assert not session.model.running
+    median = statistics.median(times)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    print(f"Resolve to updated page: median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    assert median < 2.0  # the issue's target is 0.3 s; this guards against a page gone wrong
+
+
+def test_a_game_of_wargame_play_continues_in_the_browser(tmp_path: Path) -> None:
+    from test_web_table import play_first_phase
+
+    play_first_phase(tmp_path)
+    with served(tmp_path, "--session", "g.json") as (url, _), browser() as page:
+        page.goto(url)
+        page.get_by_text("Waiting for the moves of Blue").wait_for()
+        page.get_by_role("button", name="Enter the moves of Blue").click()
+        resolve(page, [])
+        page.get_by_text("Waiting for the moves of Red").wait_for()
+        assert page.locator(".turn-line").inner_text().startswith("Turn 2 of 6")
+
+
+def test_a_broken_upload_is_refused_and_the_server_keeps_running(tmp_path: Path) -> None:
+    shutil.copy(TUTORIAL, tmp_path / "tutorial.yaml")
+    with served(tmp_path, "tutorial.yaml", "--session", "g.json") as (url, _), browser() as page:
+        page.goto(url)
+        page.get_by_text("Set up a game").wait_for()
+        page.get_by_label("Or paste a scenario's YAML").fill("scenario:\n  id: [unclosed\n")
+        page.get_by_role("button", name="Check the pasted scenario").click()
+        problems = page.locator(".upload-problems")
+        problems.wait_for()
+        assert "pasted.yaml:" in problems.inner_text()
+        page.reload()
+        page.get_by_role("button", name="Start the game").click()  # the server still serves
+        page.locator(".waiting").wait_for()
+
+
+def test_off_loopback_a_control_without_the_token_is_refused(tmp_path: Path) -> None:
+    shutil.copy(TUTORIAL, tmp_path / "tutorial.yaml")
+    with (
+        served(tmp_path, "tutorial.yaml", "--session", "g.json", host="0.0.0.0") as (url, lines),
+        browser() as page,
+    ):
+        token = next(line.split(": ", 1)[1] for line in lines if "Facilitator token" in line)
+        page.goto(url)
+        page.get_by_text("Player's view (read-only)").wait_for()
+        assert page.get_by_role("button", name="Start the game").is_disabled()
+        page.goto(f"{url}?token={token}")
+        page.get_by_text("Facilitator: the controls are yours.").wait_for()
+        page.get_by_role("button", name="Start the game").click()
+        page.locator(".waiting").wait_for()
