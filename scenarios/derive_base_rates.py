@@ -218,7 +218,25 @@ class Figure:
             "assumption": [round_sig(self.low), round_sig(self.high)],
             "source": SOURCE,
             "detail": self.detail,
+            "description": DESCRIPTIONS[self.name],
         }
+
+
+DESCRIPTIONS = {
+    "nk_launch_days_per_month": "North Korean launch days a month (any missile) at the start",
+    "nk_launch_days_per_month_lull": "launch days a month in the 2012-2015 lull",
+    "nk_launch_days_per_month_surge": "launch days a month in the 2016-2017 surge",
+    "nk_share_over_japan": "share of launch days that fly over Japan",
+    "nk_share_icbm": "share of launch days that are ICBM tests",
+    "nk_share_irbm_lofted": "share of launch days that are lofted IRBM-class tests",
+    "nk_share_short_range": "share of launch days that are short-range tests",
+    "short_range_failure": "chance a short-range launch day fails",
+    "lofted_failure": "chance a lofted IRBM-class launch day fails",
+    "hwasong12_failure": "chance a Hwasong-12 flight fails",
+    "hwasong14_failure": "chance a Hwasong-14 flight fails",
+    "overflights_per_year_before_2017": "launches over Japan a year, 1998 to the start",
+}
+"""What each derived parameter is, in plain words (its label in tables and sensitivity)."""
 
 
 # ------------------------------------------------------------------------- reading the CSV
