@@ -11,7 +11,7 @@ is the game's, not the dice's. Nothing is written to disk; the result is one tab
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -37,11 +37,13 @@ def play_continuations(
     overrides: Sequence[str] = (),
     workers: int = 1,
     client: Any = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> pa.Table:
     """One row per (state, run, variant): `state` (index into `states`), `run`, `variant`,
     `seed`, `error`, `turns`, and the batch columns (`outcome.*` is the turn an outcome first
     held, before or after the state, or null). `states` are `WargameModel.snapshot()`s of
-    one scenario, already checked; each is played on to its own last turn."""
+    one scenario, already checked; each is played on to its own last turn. `on_progress`
+    hears (games played, games in all) after every chunk."""
     if runs < 1 or not states or not variants:
         raise WargameError("continuations need at least one state, one variant and one run")
     if len(states) * runs * len(variants) > MAX_CONTINUATIONS:
@@ -66,9 +68,14 @@ def play_continuations(
         replicates=runs,
     )
     parts: dict[int, pa.Table] = {}
+    games = total * len(variants)
+    if on_progress is not None:
+        on_progress(0, games)
 
     def finished(start: int, result: tuple[pa.Table, pa.Table | None]) -> None:
         parts[start] = result[0]
+        if on_progress is not None:
+            on_progress(sum(part.num_rows for part in parts.values()), games)
 
     dispatch(spec, chunks(spec), chunk_count(spec), width, client, finished)
     table = pa.concat_tables([parts[start] for start in sorted(parts)])

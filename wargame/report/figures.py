@@ -30,42 +30,10 @@ def game_figures(game: Game) -> list[Figure]:
     records = game.records
     if not records:
         return []
-    program, spec = game.scenario.program, game.scenario.spec
+    program = game.scenario.program
     turns = [0] + [r.turn for r in records]
     ticks = turns if len(turns) <= 25 else None
-    figures = []
-    shown = {n: v for n, v in spec.state.variables.items() if not v.bookkeeping}
-    panels = [
-        charts.Panel(
-            f"{name} ({variable.min:g} to {variable.max:g})",
-            turns,
-            [records[0].state_before.variables[name]]
-            + [r.state_after.variables[name] for r in records],
-            (variable.min, variable.max),
-        )
-        for name, variable in shown.items()
-    ]
-    described = "; ".join(
-        f"{name}: {' '.join(v.description.split())}" for name, v in shown.items() if v.description
-    )
-    hidden = len(spec.state.variables) - len(shown)
-    left_out = f" {hidden} bookkeeping variable{' is' if hidden == 1 else 's are'} not shown."
-    if panels:  # a scenario whose every variable is bookkeeping has no chart of them
-        figures.append(
-            Figure(
-                "state",
-                "Each state variable after every turn, over its bounds (scenario units; turn 0 "
-                "is the start)."
-                + (left_out if hidden else "")
-                + (f" {described}." if described else ""),
-                charts.small_multiples(
-                    "State variables by turn",
-                    panels,
-                    x_label="turn",
-                    y_label="value",
-                ),
-            )
-        )
+    figures = [f for f in [state_figure(game)] if f is not None]
     if program.ladder is not None and any(r.rung for r in records):
         ladder = [name for name, _ in program.ladder[1]]
         figures.append(
@@ -96,6 +64,59 @@ def game_figures(game: Game) -> list[Figure]:
     figures += _belief_figures(game)
     figures += _relation_figures(game)
     return figures
+
+
+def state_figure(game: Game) -> Figure | None:
+    """Each state variable (but the bookkeeping ones) after every turn so far, over its
+    bounds; None before the first turn ends or when every variable is bookkeeping."""
+    records = game.records
+    if not records:
+        return None
+    spec = game.scenario.spec
+    turns = [0] + [r.turn for r in records]
+    shown = {n: v for n, v in spec.state.variables.items() if not v.bookkeeping}
+    panels = [
+        charts.Panel(
+            f"{name} ({variable.min:g} to {variable.max:g})",
+            turns,
+            [records[0].state_before.variables[name]]
+            + [r.state_after.variables[name] for r in records],
+            (variable.min, variable.max),
+        )
+        for name, variable in shown.items()
+    ]
+    if not panels:
+        return None
+    described = "; ".join(
+        f"{name}: {' '.join(v.description.split())}" for name, v in shown.items() if v.description
+    )
+    hidden = len(spec.state.variables) - len(shown)
+    left_out = f" {hidden} bookkeeping variable{' is' if hidden == 1 else 's are'} not shown."
+    return Figure(
+        "state",
+        "Each state variable after every turn, over its bounds (scenario units; turn 0 "
+        "is the start)." + (left_out if hidden else "") + (f" {described}." if described else ""),
+        charts.small_multiples(
+            "State variables by turn",
+            panels,
+            x_label="turn",
+            y_label="value",
+        ),
+    )
+
+
+def relations_figure(
+    game: Game, name: str, when_words: str, edges: list[tuple[str, str, dict[str, float]]]
+) -> Figure:
+    """The relations graph at one moment (`when_words`), trust and alliance on its arrows;
+    every actor in the same place whatever the moment, so two graphs can be compared."""
+    program = game.scenario.program
+    names = {actor: actor_label(program, actor) for actor in program.actors}
+    return Figure(
+        name,
+        f"Relations {when_words}: arrows from each actor to the one it trusts (or not).",
+        charts.relations_chart(f"Relations {when_words}", names, edges, charts.layout(list(names))),
+    )
 
 
 def _belief_figures(game: Game) -> list[Figure]:
@@ -138,19 +159,13 @@ def _belief_figures(game: Game) -> list[Figure]:
 
 
 def _relation_figures(game: Game) -> list[Figure]:
-    program, records = game.scenario.program, game.records
+    records = game.records
     start = [(r.source, r.target, r.values) for r in records[0].state_before.relations]
     end = [(r.source, r.target, r.values) for r in records[-1].state_after.relations]
     if not start and not end:
         return []
-    names = {actor: actor_label(program, actor) for actor in program.actors}
-    where = charts.layout(list(names))
     return [
-        Figure(
-            f"relations-{when}",
-            f"Relations {when_words}: arrows from each actor to the one it trusts (or not).",
-            charts.relations_chart(f"Relations {when_words}", names, edges, where),
-        )
+        relations_figure(game, f"relations-{when}", when_words, edges)
         for when, when_words, edges in (
             ("start", f"at the start ({records[0].date})", start),
             ("end", f"at the end (after turn {records[-1].turn})", end),

@@ -10,6 +10,7 @@ of every turn), or a plain run by its seed, checked against the records it wrote
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,9 +82,16 @@ def states_at_turn_starts(game: Game) -> list[dict[str, Any]]:
 
 
 def risk_timeline(
-    game: Game, *, runs: int, workers: int = 1, seed: int = 0, client: Any = None
+    game: Game,
+    *,
+    runs: int,
+    workers: int = 1,
+    seed: int = 0,
+    client: Any = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> RiskTimeline:
-    """Play `runs` continuations from each turn's start under each policy."""
+    """Play `runs` continuations from each turn's start under each policy; `on_progress`
+    hears (games played, games in all) as they finish."""
     began = time.perf_counter()
     states = states_at_turn_starts(game)
     scenario = game.scenario
@@ -100,6 +108,7 @@ def risk_timeline(
         overrides=game.overrides,
         workers=workers,
         client=client,
+        on_progress=on_progress,
     )
     turns = [game.records[i].turn for i in range(len(states))]
     data = table.to_pydict()

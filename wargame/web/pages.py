@@ -13,6 +13,7 @@ import solara
 
 from wargame.errors import WargameError
 from wargame.seminar.desk import Desk
+from wargame.web.debrief import ChartsPanel, ReportPanel
 from wargame.web.panels import (
     BoardPanel,
     ControlsPanel,
@@ -103,7 +104,9 @@ def TurnPage(table: Table, act: Callable[[Callable[[Desk], Any]], None], can_cha
     session = desk.session
     prompt = desk.prompt
     with solara.Columns([5, 7]):
-        BoardPanel(session, table.version)
+        with solara.Column():
+            BoardPanel(session, table.version)
+            ChartsPanel(session, table.path, table.version)
         with solara.Column():
             solara.Text(f"Waiting for {desk.waiting()}", classes=["waiting"])
             if prompt.kind == "moves" and prompt.team is not None:
@@ -144,4 +147,5 @@ def TurnPage(table: Table, act: Callable[[Callable[[Desk], Any]], None], can_cha
         can_change,
         table.version,
     )
+    ReportPanel(session, table.path, can_change, table.version)
     LogPanel(session, table.version)
