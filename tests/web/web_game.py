@@ -27,3 +27,17 @@ def tutorial_table(
     )
     table.start(choice, token)
     return table
+
+
+KOREA = ROOT / "scenarios" / "korea_2017_over_japan.yaml"
+
+
+def korea_table(folder: Path, humans: tuple[str, ...] = ("JP", "KR")) -> Table:
+    """A new game of the shipped Korea 2017 scenario, the given teams human, the rest agents."""
+    scenario = load_scenario(KOREA)
+    controllers = {a: "human" if a in humans else "agent" for a in scenario.program.actors}
+    table = Table(folder / "game.json", Access(None))
+    table.start(
+        GameChoice(scenario, KOREA, KOREA.read_text(encoding="utf-8"), False, 1, None, controllers)
+    )
+    return table

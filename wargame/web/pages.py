@@ -66,6 +66,7 @@ def Dashboard(table: Table, offers: Sequence[Offer], search: str | None = None) 
                     variant=setup.variant,
                     seed=setup.seed,
                     controllers=setup.controllers,
+                    turns=setup.turns,
                 ),
                 token or None,
             )
@@ -75,9 +76,10 @@ def Dashboard(table: Table, offers: Sequence[Offer], search: str | None = None) 
         set_tick(time.perf_counter())
 
     with solara.Column(classes=["dashboard"]):
-        if error:
-            with solara.Error(classes=["page-error"]):
-                Lines(error)
+        with solara.Column(classes=["page-errors"]):  # one place: the page below stays
+            if error:
+                with solara.Error(classes=["page-error"]):
+                    Lines(error)
         if table.access.needed:
             if can_change:
                 solara.Success("Facilitator: the controls are yours.", dense=True)
@@ -134,6 +136,7 @@ def TurnPage(table: Table, act: Callable[[Callable[[Desk], Any]], None], can_cha
                     lambda n, why: act(lambda d: d.reroll(n, why)),
                     can_change,
                     table.version,
+                    lambda team, text, why: act(lambda d: d.replace(team, text, why)),
                 )
             else:
                 solara.Success("The game is over.", classes=["game-over"])
@@ -146,6 +149,7 @@ def TurnPage(table: Table, act: Callable[[Callable[[Desk], Any]], None], can_cha
         lambda text, changes, why: act(lambda d: d.add_event(text, changes, why)),
         can_change,
         table.version,
+        lambda which, outcome, why: act(lambda d: d.force_next_turn(which, outcome, why)),
     )
     ReportPanel(session, table.path, can_change, table.version)
     LogPanel(session, table.version)

@@ -135,11 +135,21 @@ def ReviewPanel(
     on_reroll: Callable[[int, str], None],
     can_change: bool = True,
     version: int = 0,
+    on_replace: Callable[[str, str, str], None] | None = None,
 ) -> None:
-    """A phase's plan before it is applied: the decisions with each agent's reasons, the
-    dice with odds and the votes (each may be forced or re-rolled with a reason), what
-    applying it will do, and the button that applies it."""
+    """A phase's plan before it is applied: the decisions with each agent's reasons (an
+    agent's moves may be replaced), the dice with odds and the votes (each may be forced or
+    re-rolled), each with a reason; what applying it will do, and the button that applies it."""
     reason, set_reason = solara.use_state("")
+    model = session.model
+    program = model.program
+    agents = {
+        actor_label(program, a): a
+        for a in (model.phase[1] if model.phase else [])
+        if model.controllers.get(a) != "human"
+    }
+    replaced, set_replaced = solara.use_state(next(iter(agents), ""))
+    moves, set_moves = solara.use_state("")
     plan = session.model.planned()
     items = view.plan_items(session, plan)
     phase = session.model.phase
@@ -148,16 +158,36 @@ def ReviewPanel(
     ):
         Heading("Decisions", 4)
         Lines(view.decisions(session) or ["No one moves in this phase."])
-        Heading("Dice and votes", 4)
-        if not items:
-            solara.Text("No dice or votes in this plan.")
         solara.InputText(
-            "Reason (for force or re-roll)",
+            "Reason (for replace, force or re-roll: logged)",
             value=reason,
             on_value=set_reason,
             continuous_update=True,
             disabled=not can_change,
         )
+        if agents and on_replace is not None:
+            label = replaced if replaced in agents else next(iter(agents))
+            team = agents[label]
+            Heading("Replace an agent's moves", 4)
+            solara.Select("Agent team", values=list(agents), value=label, on_value=set_replaced)
+            Lines([f"{o.number}. {o.label}" for o in view.menu(session, team)])
+            with solara.Row():
+                solara.InputText(
+                    "New moves: option numbers (0 for none)",
+                    value=moves,
+                    on_value=set_moves,
+                    continuous_update=True,
+                    disabled=not can_change,
+                )
+                solara.Button(
+                    f"Replace the moves of {actor_label(program, team)}",
+                    on_click=lambda: on_replace(team, moves, reason),
+                    disabled=not can_change,
+                    outlined=True,
+                )
+        Heading("Dice and votes", 4)
+        if not items:
+            solara.Text("No dice or votes in this plan.")
         for item in items:
             with solara.Row(classes=["plan-item"]):
                 solara.Text(f"{item.number}. {item.text}")
@@ -218,9 +248,11 @@ def ControlsPanel(
     on_event: Callable[[str, str, str], None],
     can_change: bool = True,
     version: int = 0,
+    on_next_turn: Callable[[str, str, str], None] | None = None,
 ) -> None:
     """The facilitator's controls besides the review: undo, hand a team over, fire one of
-    the scenario's injects or an ad-hoc event; each with a reason, all logged."""
+    the scenario's injects now or decide whether it comes at the next turn's start, an
+    ad-hoc event; each with a reason, all logged."""
     reason, set_reason = solara.use_state("")
     program = session.model.program
     teams = {actor_label(program, a): a for a in program.actors}
@@ -231,6 +263,8 @@ def ControlsPanel(
         for i in program.injects
     }
     inject, set_inject = solara.use_state(next(iter(injects), ""))
+    outcomes = {"it fires at the next turn's start": "fired", "it does not come next turn": "held"}
+    outcome, set_outcome = solara.use_state(next(iter(outcomes)))
     event, set_event = solara.use_state("")
     changes, set_changes = solara.use_state("")
     doctrines = [f"script:{d}" for d in session.scenario.spec.doctrines]
@@ -271,6 +305,19 @@ def ControlsPanel(
                     disabled=not can_change,
                     outlined=True,
                 )
+            if on_next_turn is not None:
+                with solara.Row():
+                    solara.Select(
+                        "Next turn", values=list(outcomes), value=outcome, on_value=set_outcome
+                    )
+                    solara.Button(
+                        "Decide for the next turn",
+                        on_click=lambda: on_next_turn(
+                            injects.get(inject, inject), outcomes.get(outcome, outcome), reason
+                        ),
+                        disabled=not can_change,
+                        outlined=True,
+                    )
         with solara.Row():
             solara.InputText(
                 "Ad-hoc event", value=event, on_value=set_event, continuous_update=True

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from wargame.engine.snapshot import MAX_TURN
 from wargame.errors import InputError, Problem, WargameError
 from wargame.scenario.loading import Scenario, load_scenario, load_scenario_text
 from wargame.web.table import GameChoice
@@ -27,12 +28,13 @@ class Team:
 
 @dataclass(frozen=True)
 class Offer:
-    """A scenario on offer: its file, title, variants and teams."""
+    """A scenario on offer: its file, title, variants, teams and turns as written."""
 
     path: Path
     title: str
     variants: list[str]
     teams: list[Team]
+    turns: int = 1
 
 
 def offer(scenario: Scenario, path: Path) -> Offer:
@@ -43,7 +45,7 @@ def offer(scenario: Scenario, path: Path) -> Offer:
         teams.append(
             Team(actor_id, actor.name or actor_id, actor.controller, ["human", "agent", *doctrines])
         )
-    return Offer(path, spec.scenario.title, list(spec.variants), teams)
+    return Offer(path, spec.scenario.title, list(spec.variants), teams, spec.scenario.turns)
 
 
 def scenarios_in(folder: Path) -> list[Offer]:
@@ -113,13 +115,17 @@ def choose(
     variant: str | None,
     seed: int,
     controllers: dict[str, str],
+    turns: int | None = None,
 ) -> GameChoice:
-    """The game the set-up page asks for, its scenario loaded with the variant; an uploaded
-    scenario is kept beside the session file (`GAME.scenario.yaml`), where resuming reads it."""
+    """The game the set-up page asks for, its scenario loaded with the variant, played up to
+    turn `turns` (None: the scenario's last, as `wargame play --turns`); an uploaded scenario
+    is kept beside the session file (`GAME.scenario.yaml`), where resuming reads it."""
+    if turns is not None and not 1 <= turns <= MAX_TURN:
+        raise WargameError(f"{turns} turns: give 1 to {MAX_TURN:,} (or 0 for the scenario's)")
     if isinstance(source, Upload):
         scenario = load_scenario_text(source.text, file=source.name, variant=variant)
         kept = session_path.with_name(f"{session_path.stem}.scenario.yaml")
-        return GameChoice(scenario, kept, source.text, True, seed, None, controllers)
+        return GameChoice(scenario, kept, source.text, True, seed, turns, controllers)
     scenario = load_scenario(source, variant=variant)
     text = Path(source).read_text(encoding="utf-8")
-    return GameChoice(scenario, Path(source), text, False, seed, None, controllers)
+    return GameChoice(scenario, Path(source), text, False, seed, turns, controllers)

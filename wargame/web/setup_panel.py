@@ -25,6 +25,8 @@ class SetUp:
     variant: str | None
     seed: int
     controllers: dict[str, str]
+    turns: int | None = None
+    """Play up to this turn (None: the scenario's last), as `wargame play --turns`."""
 
 
 @solara.component
@@ -41,6 +43,7 @@ def SetUpPanel(
     pasted, set_pasted = solara.use_state("")
     variant, set_variant = solara.use_state(NO_VARIANT)
     seed, set_seed = solara.use_state(0)
+    turns, set_turns = solara.use_state(0)
     chosen, set_chosen = solara.use_state(cast(dict[str, str], {}))
 
     current: Offer | None = upload_offer or titles.get(picked)
@@ -71,7 +74,15 @@ def SetUpPanel(
             return
         source: Path | Upload = uploaded if uploaded is not None else current.path
         controllers = {t.id: chosen.get(t.id, t.default) for t in current.teams}
-        on_start(SetUp(source, None if variant == NO_VARIANT else variant, int(seed), controllers))
+        on_start(
+            SetUp(
+                source,
+                None if variant == NO_VARIANT else variant,
+                int(seed),
+                controllers,
+                int(turns) or None,
+            )
+        )
 
     with solara.Card(title="Set up a game", classes=["setup"]):
         if titles:
@@ -106,6 +117,12 @@ def SetUpPanel(
                 on_value=set_variant,
             )  # fmt: skip
             solara.InputInt("Seed (same seed, same dice)", value=seed, on_value=set_seed)
+            solara.InputInt(
+                f"Turns to play (0: all {current.turns} of the scenario)",
+                value=turns,
+                on_value=set_turns,
+                continuous_update=True,
+            )
             Heading("Who plays each team", 4)
             for team in current.teams:
                 solara.Select(

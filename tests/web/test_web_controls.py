@@ -1,0 +1,82 @@
+"""The facilitator's replace and next-turn controls and the set-up page's turns, on the page
+(`solara.render`): each done with its reason and logged; refused, the game stays as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipyvuetify as v
+import pytest
+import solara
+from test_web_panels import texts
+from web_game import TUTORIAL, korea_table, tutorial_table
+
+from wargame.errors import WargameError
+from wargame.web.pages import Dashboard
+from wargame.web.setup import choose, offer
+from wargame.web.setup_panel import SetUp, SetUpPanel
+from wargame.web.table import Table
+
+
+def journal(table: Table) -> list[str]:
+    session = table.session
+    assert session is not None
+    return [repr(e) for e in session.journal]
+
+
+def test_an_agents_moves_are_replaced_with_the_reason_logged(tmp_path: Path) -> None:
+    table = tutorial_table(tmp_path, humans=("Red",))
+    box, rc = solara.render(Dashboard(table, []), handle_error=False)
+    rc.find(v.Btn, children=["Enter the moves of Red"]).widget.click()
+    rc.find(v.Btn, children=["Resolve"]).widget.click()  # Blue and Green's phase, agents
+    assert "Green chose Build own missile defence" in texts(box)
+    rc.find(v.Select, label="Agent team").widget.v_model = "Green"
+    rc.find(v.TextField, label="New moves: option numbers (0 for none)").widget.v_model = "0"
+    before = journal(table)
+    rc.find(v.Btn, children=["Replace the moves of Green"]).widget.click()  # no reason
+    assert "reason" in texts(box) and journal(table) == before  # refused, nothing changed
+    rc.find(
+        v.TextField, label="Reason (for replace, force or re-roll: logged)"
+    ).widget.v_model = "the room overrules Green"
+    rc.find(v.Btn, children=["Replace the moves of Green"]).widget.click()
+    session = table.session
+    assert session is not None
+    assert session.log[-1].reason == "the room overrules Green"
+    assert "replace" in session.log[-1].what and "Green" in session.log[-1].what
+    assert "Green chose Build own missile defence" not in texts(box)
+    rc.close()
+
+
+def test_the_next_turns_inject_is_decided_with_its_reason(tmp_path: Path) -> None:
+    table = korea_table(tmp_path)
+    box, rc = solara.render(Dashboard(table, []), handle_error=False)
+    assert table.prompt.kind == "review"  # North Korea's phase, an agent's
+    turn = table.session.model.state.turn if table.session else 0
+    before = journal(table)
+    rc.find(v.Btn, children=["Decide for the next turn"]).widget.click()  # no reason
+    assert journal(table) == before and "reason" in texts(box)
+    rc.find(v.TextField, label="Reason (logged with the control)").widget.v_model = "scripted"
+    rc.find(v.Btn, children=["Decide for the next turn"]).widget.click()
+    session = table.session
+    assert session is not None
+    entry = session.log[-1]
+    assert entry.reason == "scripted" and f"t{turn + 1}:inject:start_recorded" in entry.what
+    rc.close()
+
+
+def test_the_set_up_page_passes_the_turns_to_play(tmp_path: Path) -> None:
+    from wargame.scenario.loading import load_scenario
+
+    started: list[SetUp] = []
+    offers = [offer(load_scenario(TUTORIAL), TUTORIAL)]
+    box, rc = solara.render(SetUpPanel(offers, started.append), handle_error=False)
+    assert "Turns to play (0: all 6 of the scenario)" in texts(box)
+    rc.find(v.Btn, children=["Start the game"]).widget.click()
+    rc.find(v.TextField, label="Turns to play (0: all 6 of the scenario)").widget.v_model = "2"
+    rc.find(v.Btn, children=["Start the game"]).widget.click()
+    assert [s.turns for s in started] == [None, 2]
+    rc.close()
+    choice = choose(TUTORIAL, tmp_path / "g.json", variant=None, seed=0, controllers={}, turns=2)
+    assert choice.turns == 2
+    with pytest.raises(WargameError, match="-1 turns: give 1 to"):
+        choose(TUTORIAL, tmp_path / "g.json", variant=None, seed=0, controllers={}, turns=-1)
