@@ -201,3 +201,143 @@ def test_off_loopback_a_control_without_the_token_is_refused(tmp_path: Path) -> 
         page.get_by_text("Facilitator: the controls are yours.").wait_for()
         page.get_by_role("button", name="Start the game").click()
         page.locator(".waiting").wait_for()
+
+
+def test_resolve_time_with_four_agent_teams_on_the_korea_scenario(tmp_path: Path) -> None:
+    """The issue's figure: Resolve to the updated page, two human teams (Japan, South Korea)
+    and four agent teams (United States, North Korea, China, Russia), on the shipped
+    scenario; median and p95 printed, a loose bound asserted (machines vary)."""
+    from web_game import KOREA
+
+    shutil.copy(KOREA, tmp_path / KOREA.name)
+    times: list[float] = []
+    with served(tmp_path, KOREA.name, "--session", "g.json") as (url, _), browser() as page:
+        page.goto(url)
+        page.get_by_text("Set up a game").wait_for()
+        for team in ("Japan (JP)", "South Korea (KR)"):
+            choose(page, team, "human")
+        for team in ("North Korea (NK)", "United States (US)", "China (CN)", "Russia (RU)"):
+            choose(page, team, "agent")
+        page.get_by_role("button", name="Start the game").click()
+        while len(times) < 12:
+            page.locator(".waiting").wait_for()
+            now = waiting(page)
+            if "the moves of Japan" in now:
+                page.get_by_role("button", name="Enter the moves of Japan").click()
+            elif "the moves of South Korea" in now:
+                page.get_by_role("button", name="Enter the moves of South Korea").click()
+            elif "review" in now:
+                resolve(page, times)
+                continue
+            else:
+                raise AssertionError(f"unexpected: {now}")
+            page.wait_for_function(
+                f"!document.querySelector('.waiting').innerText.includes({now[12:]!r})",
+                polling="raf",
+            )
+        page.locator(".chart-state img").wait_for()  # the charts drew (in the background)
+        page.screenshot(path=str(IMAGES / "dashboard-korea.png"), full_page=True)
+    median = statistics.median(times)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    print(
+        f"Korea 2017, JP and KR human, US NK CN RU agents: Resolve to updated page over "
+        f"{len(times)} Resolves: median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+    )
+    assert median < 2.0  # the issue's target is 0.3 s; this guards against a page gone wrong
+
+
+HOSTILE = """\
+scenario: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: !!python/object/apply:os.system ["echo owned > owned.txt"]
+"""
+
+
+def drop_file(page: Any, name: str, text: str) -> None:
+    """Drop a file on the set-up page's drop zone, as a dragged file lands. (Chromium gives a
+    script-made drop no file-system entry, so the entry it would give is supplied; the
+    drop zone's reading of the file through the page and the server's checks are real.)"""
+    page.locator(".solara-file-drop").evaluate(
+        """(zone, [name, text]) => {
+            const file = new File([text], name, {type: "application/x-yaml"});
+            const data = new DataTransfer();
+            data.items.add(file);
+            DataTransferItem.prototype.webkitGetAsEntry = function () {
+                return {isFile: true, file: (done) => done(this.getAsFile())};
+            };
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true}));
+        }""",
+        [name, text],
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        ("broken.yaml", "scenario:\n  id: [unclosed\n", "broken.yaml:"),
+        ("hostile.yaml", HOSTILE, "hostile.yaml:5:4: e: YAML tags that construct objects"),
+    ],
+)
+def test_a_dropped_broken_or_hostile_file_is_refused_and_the_server_serves_on(
+    tmp_path: Path, name: str, text: str, said: str
+) -> None:
+    shutil.copy(TUTORIAL, tmp_path / "tutorial.yaml")
+    with served(tmp_path, "tutorial.yaml", "--session", "g.json") as (url, _), browser() as page:
+        page.goto(url)
+        page.get_by_text("Set up a game").wait_for()
+        drop_file(page, name, text)
+        problems = page.locator(".upload-problems")
+        problems.wait_for()
+        shown = problems.inner_text()
+        assert "The scenario is refused:" in shown and said in shown
+        assert not (tmp_path / "owned.txt").exists() and not (tmp_path / "g.json").exists()
+        page.reload()
+        page.get_by_role("button", name="Start the game").click()  # the server still serves
+        page.locator(".waiting").wait_for()
+
+
+def test_two_tabs_on_one_game_see_each_others_moves_and_a_stale_click_is_refused(
+    tmp_path: Path,
+) -> None:
+    import re
+
+    shutil.copy(TUTORIAL, tmp_path / "tutorial.yaml")
+    with served(tmp_path, "tutorial.yaml", "--session", "g.json") as (url, _), browser() as one:
+        one.goto(url)
+        one.get_by_text("Set up a game").wait_for()
+        choose(one, "Red (Red)", "human")
+        one.get_by_role("button", name="Start the game").click()
+        one.get_by_text("Waiting for the moves of Red").wait_for()
+        two = one.context.browser.new_page(viewport={"width": 1200, "height": 900})
+        two.set_default_timeout(30_000)
+        held: list[Any] = []
+        holding = [False]
+
+        def route(socket: Any) -> None:  # tab two's updates from the server, held on demand
+            server = socket.connect_to_server()
+            socket.on_message(server.send)
+            server.on_message(lambda m: held.append((socket, m)) if holding[0] else socket.send(m))
+
+        two.route_web_socket(re.compile(".*"), route)
+        two.goto(url)
+        two.get_by_text("Waiting for the moves of Red").wait_for()
+        holding[0] = True  # tab two stops hearing of changes: it goes stale
+        one.locator(".moves-panel .v-input--checkbox").first.click()
+        one.get_by_role("button", name="Enter the moves of Red").click()
+        one.get_by_role("button", name="Resolve").wait_for()
+        two.get_by_role("button", name="Enter the moves of Red").click()  # as it last saw it
+        deadline = time.monotonic() + 10
+        while not held and time.monotonic() < deadline:
+            two.wait_for_timeout(100)
+        holding[0] = False
+        for socket, message in held:
+            socket.send(message)
+        two.get_by_text("the game moved on in another tab").wait_for()
+        log = one.locator(".log-table").inner_text()
+        assert "decide: moves={'Red': ['red_test']}" in log  # tab one's move, not two's
+        two.reload()
+        two.get_by_role("button", name="Resolve").wait_for()
+        log = two.locator(".log-table").inner_text()
+        assert log.count("decide: moves=") == 1 and "decide: moves={'Red': ['red_test']}" in log
