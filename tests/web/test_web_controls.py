@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import ipyvuetify as v
 import pytest
@@ -18,6 +20,16 @@ from wargame.web.setup_panel import SetUp, SetUpPanel
 from wargame.web.table import Table
 
 
+def click(rc: Any, label: str) -> None:
+    """Click a button once the charts are drawn (they are drawn in the background and
+    redraw their panel when ready: a click meanwhile would race that redraw)."""
+    deadline = time.monotonic() + 60
+    while rc.find(v.Html, children=["Drawing the charts..."]).widgets:
+        assert time.monotonic() < deadline, "the charts were not drawn in a minute"
+        time.sleep(0.05)
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
 def journal(table: Table) -> list[str]:
     session = table.session
     assert session is not None
@@ -27,18 +39,18 @@ def journal(table: Table) -> list[str]:
 def test_an_agents_moves_are_replaced_with_the_reason_logged(tmp_path: Path) -> None:
     table = tutorial_table(tmp_path, humans=("Red",))
     box, rc = solara.render(Dashboard(table, []), handle_error=False)
-    rc.find(v.Btn, children=["Enter the moves of Red"]).widget.click()
-    rc.find(v.Btn, children=["Resolve"]).widget.click()  # Blue and Green's phase, agents
+    click(rc, "Enter the moves of Red")
+    click(rc, "Resolve")  # Blue and Green's phase, agents
     assert "Green chose Build own missile defence" in texts(box)
     rc.find(v.Select, label="Agent team").widget.v_model = "Green"
     rc.find(v.TextField, label="New moves: option numbers (0 for none)").widget.v_model = "0"
     before = journal(table)
-    rc.find(v.Btn, children=["Replace the moves of Green"]).widget.click()  # no reason
+    click(rc, "Replace the moves of Green")  # no reason
     assert "reason" in texts(box) and journal(table) == before  # refused, nothing changed
     rc.find(
         v.TextField, label="Reason (for replace, force or re-roll: logged)"
     ).widget.v_model = "the room overrules Green"
-    rc.find(v.Btn, children=["Replace the moves of Green"]).widget.click()
+    click(rc, "Replace the moves of Green")
     session = table.session
     assert session is not None
     assert session.log[-1].reason == "the room overrules Green"
@@ -53,10 +65,10 @@ def test_the_next_turns_inject_is_decided_with_its_reason(tmp_path: Path) -> Non
     assert table.prompt.kind == "review"  # North Korea's phase, an agent's
     turn = table.session.model.state.turn if table.session else 0
     before = journal(table)
-    rc.find(v.Btn, children=["Decide for the next turn"]).widget.click()  # no reason
+    click(rc, "Decide for the next turn")  # no reason
     assert journal(table) == before and "reason" in texts(box)
     rc.find(v.TextField, label="Reason (logged with the control)").widget.v_model = "scripted"
-    rc.find(v.Btn, children=["Decide for the next turn"]).widget.click()
+    click(rc, "Decide for the next turn")
     session = table.session
     assert session is not None
     entry = session.log[-1]
@@ -71,9 +83,9 @@ def test_the_set_up_page_passes_the_turns_to_play(tmp_path: Path) -> None:
     offers = [offer(load_scenario(TUTORIAL), TUTORIAL)]
     box, rc = solara.render(SetUpPanel(offers, started.append), handle_error=False)
     assert "Turns to play (0: all 6 of the scenario)" in texts(box)
-    rc.find(v.Btn, children=["Start the game"]).widget.click()
+    click(rc, "Start the game")
     rc.find(v.TextField, label="Turns to play (0: all 6 of the scenario)").widget.v_model = "2"
-    rc.find(v.Btn, children=["Start the game"]).widget.click()
+    click(rc, "Start the game")
     assert [s.turns for s in started] == [None, 2]
     rc.close()
     choice = choose(TUTORIAL, tmp_path / "g.json", variant=None, seed=0, controllers={}, turns=2)

@@ -14,6 +14,7 @@ from web_game import tutorial_table
 from wargame.web import debrief
 from wargame.web.debrief import ChartsPanel, ReportPanel
 from wargame.web.live import live_game, relations_now, report_html, start_risk, turn_charts
+from wargame.web.panels import BoardPanel
 from wargame.web.table import Table
 
 
@@ -110,3 +111,21 @@ def test_the_risk_button_refuses_a_bad_number_and_without_a_turn(tmp_path: Path)
     assert rc.find(v.Btn, children=["Play the risk timeline"]).widget.disabled
     rc.close()
     assert not debrief._risk_jobs
+
+
+def test_the_boards_change_is_over_the_last_turn_not_zero_as_a_turn_begins(
+    tmp_path: Path,
+) -> None:
+    from wargame.seminar import view
+
+    table = tutorial_table(tmp_path)
+    play_turn(table)
+    session = table.session
+    assert session is not None and table.prompt.team == "Red"  # turn 2 has just begun
+    record = session.model.records[-1]
+    rise = record.state_after.variables["tension"] - record.state_before.variables["tension"]
+    change = {v.name: v.change for v in view.board(session).variables}
+    assert rise != 0 and change["tension"] == rise
+    box, rc = solara.render(BoardPanel(session), handle_error=False)
+    assert f"{rise:+.3f}" in texts(box) and "change over the last turn" in texts(box)
+    rc.close()

@@ -1,6 +1,6 @@
 """What the seminar screen shows, as plain data and lines: a pure read of a `Session`.
 
-The board (turn, date, the escalation ladder, the state with its change since last turn but
+The board (turn, date, the escalation ladder, the state with its change over the last turn but
 without its bookkeeping variables, key relations, last turn in a few sentences), a human
 team's numbered options with costs, odds and the reason an option cannot be taken now, the
 explanation of one option (`?N`), the plan of a phase before it is applied, and the turn so
@@ -46,7 +46,7 @@ class Variable:
     name: str
     value: float
     change: float
-    """Since the end of the last turn (between turns: over the turn just played)."""
+    """Over the last completed turn (before the first turn ends: since the start)."""
 
 
 @dataclass
@@ -121,11 +121,12 @@ def board(session: Session) -> Board:
         current = model.rung()
         ladder = [Rung(name, at, name == current) for name, at in rungs]
     last = model.records[-1] if model.records else None
-    before = last.state_after.variables if last is not None else program.initial.vars
-    if last is not None and not in_turn:
-        before = last.state_before.variables
+    if last is not None:  # over the last completed turn (not +0 as each turn begins)
+        after, before = last.state_after.variables, last.state_before.variables
+    else:  # the first turn so far
+        after, before = model.state.vars, program.initial.vars
     variables = [
-        Variable(name, value, value - before.get(name, value))
+        Variable(name, value, after.get(name, value) - before.get(name, value))
         for name, value in program.shown(model.state.vars).items()
     ]
     return Board(

@@ -43,7 +43,7 @@ def BoardPanel(session: Session, version: int = 0) -> None:
             solara.Text(f"Current rung: {current}", classes=["current-rung"])
         Heading("State", 4)
         Table(
-            ["variable", "value", "change"],
+            ["variable", "value", "change over the last turn"],
             [[v.name, f"{v.value:.3f}", f"{v.change:+.3f}"] for v in board.variables],
             classes="state",
         )
