@@ -135,6 +135,7 @@ def test_two_human_teams_play_reload_and_finish_after_a_restart(tmp_path: Path) 
         assert rung.startswith("Current rung: ")
         log = page.locator(".log-table").inner_text()
         assert "decide: moves={'Red': ['red_test']}" in log and "end turn" in log
+        page.locator(".chart-state img").wait_for()  # the charts, drawn in the background
         page.screenshot(path=str(IMAGES / "dashboard-turn.png"))
         page.reload()  # the same game
         page.get_by_text("Waiting for the moves of Red").wait_for()
@@ -236,7 +237,6 @@ def test_resolve_time_with_four_agent_teams_on_the_korea_scenario(tmp_path: Path
                 polling="raf",
             )
         page.locator(".chart-state img").wait_for()  # the charts drew (in the background)
-        page.screenshot(path=str(IMAGES / "dashboard-korea.png"), full_page=True)
     median = statistics.median(times)
     p95 = statistics.quantiles(times, n=20)[-1]
     print(

@@ -81,13 +81,14 @@ def ChartsPanel(session: Session, path: Path, version: int = 0) -> None:
     )
     game = live_game(session, path)
     drawn = solara.use_thread(
-        lambda: _charts(key, game, edges, when), dependencies=[key], intrusive_cancel=False
+        lambda: (key, _charts(key, game, edges, when)), dependencies=[key], intrusive_cancel=False
     )
     with solara.Card(title="Charts", classes=["charts"]):
         if records == 0:
             solara.Text("The state chart starts when the first turn ends.")
-        if drawn.state == solara.ResultState.FINISHED and drawn.value is not None:
-            for figure in drawn.value:
+        finished = drawn.state == solara.ResultState.FINISHED and drawn.value is not None
+        if finished and drawn.value is not None and drawn.value[0] == key:  # not a late older
+            for figure in drawn.value[1]:
                 Picture(figure)
         elif drawn.state == solara.ResultState.ERROR:
             solara.Error(f"The charts could not be drawn: {drawn.error}")
