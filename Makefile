@@ -18,12 +18,15 @@ demo: install
 	$(BIN)/wargame run scenarios/korea_2017_over_japan.yaml --variant strong_united_response --seed 1
 
 # The quick suite on both cores (pytest-xdist); `make test-slow` runs the tests marked slow
-# (whole batches, Dask clusters, README examples), which CI runs too.
+# (whole batches, Dask clusters, README examples), which CI runs too: on both cores, then
+# alone the ones marked exclusive (the notebooks, the dashboard in a browser), which busy
+# both cores themselves and would starve the timing-sensitive ones (signals, kills).
 test: install
 	$(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 test-slow: install
-	$(BIN)/python -m pytest -q -n 2 -m slow
+	$(BIN)/python -m pytest -q -n 2 -m "slow and not exclusive"
+	$(BIN)/python -m pytest -q -m "slow and exclusive"
 
 lint: install
 	$(BIN)/ruff check .

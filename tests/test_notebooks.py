@@ -20,7 +20,7 @@ NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
 SMALL_RUNS = 200
 FULL_LINE = "10,000 runs per variant (full run)"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.exclusive]
 
 
 def code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:

@@ -24,7 +24,7 @@ from web_game import TUTORIAL
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
 from chromium import ARGS, CHROMIUM
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.exclusive]
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
 
