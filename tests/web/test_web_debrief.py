@@ -11,6 +11,7 @@ import solara
 from test_web_panels import texts
 from web_game import tutorial_table
 
+from wargame.seminar.session import Session
 from wargame.web import debrief
 from wargame.web.debrief import ChartsPanel, ReportPanel
 from wargame.web.live import live_game, relations_now, report_html, start_risk, turn_charts
@@ -24,6 +25,14 @@ def play_turn(table: Table) -> None:
     table.change(table.version, None, lambda d: d.accept())
     table.change(table.version, None, lambda d: d.enter_moves("Blue", "0"))
     table.change(table.version, None, lambda d: d.accept())
+
+
+def played(tmp_path: Path) -> tuple[Table, Session]:
+    """The tutorial's live game after its first turn, and its session."""
+    table = tutorial_table(tmp_path)
+    play_turn(table)
+    assert table.session is not None
+    return table, table.session
 
 
 def svg_of(source: str) -> str:
@@ -52,10 +61,7 @@ def test_the_charts_are_the_reports_state_and_the_relations_as_they_stand(
 
 
 def test_the_charts_panel_shows_them_as_pictures_with_captions(tmp_path: Path) -> None:
-    table = tutorial_table(tmp_path)
-    play_turn(table)
-    session = table.session
-    assert session is not None
+    table, session = played(tmp_path)
     box, rc = solara.render(ChartsPanel(session, table.path, table.version), handle_error=False)
     rc.find(v.Html, tag="img").wait_for(timeout=60)
     pictures = rc.find(v.Html, tag="img").widgets
@@ -66,10 +72,7 @@ def test_the_charts_panel_shows_them_as_pictures_with_captions(tmp_path: Path) -
 
 
 def test_the_report_as_it_stands_is_the_html_of_wargame_report(tmp_path: Path) -> None:
-    table = tutorial_table(tmp_path)
-    play_turn(table)
-    session = table.session
-    assert session is not None
+    table, session = played(tmp_path)
     html = report_html(live_game(session, table.path))
     assert html.startswith("<!DOCTYPE html>") and "Missile test near Green" in html
     assert "State variables by turn" in html
@@ -79,10 +82,7 @@ def test_the_report_as_it_stands_is_the_html_of_wargame_report(tmp_path: Path) -
 
 
 def test_the_risk_timeline_plays_in_the_background_with_its_progress(tmp_path: Path) -> None:
-    table = tutorial_table(tmp_path)
-    play_turn(table)
-    session = table.session
-    assert session is not None
+    table, session = played(tmp_path)
     heard: list[tuple[int, int]] = []
     job = start_risk(live_game(session, table.path), 10)
     job.listen(lambda: heard.append((job.done, job.total)))

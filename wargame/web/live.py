@@ -19,6 +19,7 @@ from wargame.report.figures import Figure, relations_figure, state_figure
 from wargame.report.game import Game
 from wargame.seminar.session import Session
 from wargame.seminar.sessionfile import SessionWriter
+from wargame.web.listeners import Listeners
 
 _drawing = threading.Lock()
 """Matplotlib's pyplot is not thread-safe: one chart is drawn at a time."""
@@ -93,23 +94,17 @@ class RiskJob:
     html: str | None = None
     error: str | None = None
     seconds: float = 0.0
-    listeners: list[Callable[[], None]] = field(default_factory=list)
+    listeners: Listeners = field(default_factory=Listeners)
 
     @property
     def running(self) -> bool:
         return self.html is None and self.error is None
 
     def listen(self, call: Callable[[], None]) -> Callable[[], None]:
-        self.listeners.append(call)
-        return lambda: self.listeners.remove(call) if call in self.listeners else None
+        return self.listeners.add(call)
 
     def tell(self) -> None:
-        for call in list(self.listeners):
-            try:
-                call()
-            except Exception:  # a closed tab's listener: it is dropped
-                if call in self.listeners:
-                    self.listeners.remove(call)
+        self.listeners.tell()
 
 
 def start_risk(game: Game, runs: int, seed: int = 0) -> RiskJob:

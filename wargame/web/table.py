@@ -24,6 +24,7 @@ from wargame.seminar.desk import Desk, Prompt
 from wargame.seminar.session import Session
 from wargame.seminar.sessionfile import load_session, saver, scenario_location
 from wargame.web.access import Access
+from wargame.web.listeners import Listeners
 
 T = TypeVar("T")
 
@@ -52,7 +53,7 @@ class Table:
         self.desk: Desk | None = None
         self.version = 0
         """Bumped by every change (and every refused one): what a tab saw the game at."""
-        self.listeners: list[Callable[[], None]] = []
+        self.listeners = Listeners()
         self.last_change_seconds = 0.0
 
     # -- opening and starting --------------------------------------------------------------
@@ -127,16 +128,10 @@ class Table:
 
     def listen(self, call: Callable[[], None]) -> Callable[[], None]:
         """Call `call` after every change (every tab redraws); returns the way to stop."""
-        self.listeners.append(call)
-        return lambda: self.listeners.remove(call) if call in self.listeners else None
+        return self.listeners.add(call)
 
     def _tell(self) -> None:
-        for call in list(self.listeners):
-            try:
-                call()
-            except Exception:  # a closed tab's listener: it is dropped
-                if call in self.listeners:
-                    self.listeners.remove(call)
+        self.listeners.tell()
 
 
 _tables: dict[Path, Table] = {}
