@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +18,15 @@ from hypothesis import settings
 from wargame.engine.model import WargameModel
 from wargame.engine.records import turn_records_to_json
 from wargame.scenario.loading import Scenario, load_scenario_text
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C as a person presses it, however the run was started: a shell without job control
+    starts background commands with SIGINT ignored, every process inherits that, and the tests
+    that press Ctrl-C on a batch would find it deaf. (Main process and each xdist worker.)"""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 # CI runs the same examples every time (a failure there is reproducible); locally hypothesis
 # explores new ones on every run.
