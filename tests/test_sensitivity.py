@@ -98,3 +98,15 @@ def test_bad_arguments_are_refused_before_any_game(tmp_path: Path, arguments, wo
     with pytest.raises(WargameError, match=words):
         played.sobol(TUTORIAL, out=tmp_path / "out", **arguments)
     assert not (tmp_path / "out").exists()
+
+
+def test_replicate_r_of_every_design_point_plays_the_same_seed(tmp_path: Path) -> None:
+    include = ["parameters.deterrence_strength", "parameters.spiral_strength"]
+    played.sobol(
+        TUTORIAL, outcome="escalation", out=tmp_path / "out", include=include, base_samples=4,
+        replicates=3, seed=5,
+    )  # fmt: skip
+    table = pq.read_table(tmp_path / "out" / storage.RUNS).sort_by("run")
+    seeds = np.asarray(table["seed"].to_pylist()).reshape(-1, 3)  # a row per point
+    assert (seeds == seeds[0]).all()  # common random numbers across the points
+    assert len(set(seeds[0].tolist())) == 3  # and three different seeds within a point
