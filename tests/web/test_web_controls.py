@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
 import ipyvuetify as v
 import pytest
 import solara
-from test_web_panels import texts
+from test_web_panels import click, texts
 from web_game import TUTORIAL, korea_table, tutorial_table
 
 from wargame.errors import WargameError
@@ -18,16 +16,6 @@ from wargame.web.pages import Dashboard
 from wargame.web.setup import choose, offer
 from wargame.web.setup_panel import SetUp, SetUpPanel
 from wargame.web.table import Table
-
-
-def click(rc: Any, label: str) -> None:
-    """Click a button once the charts are drawn (they are drawn in the background and
-    redraw their panel when ready: a click meanwhile would race that redraw)."""
-    deadline = time.monotonic() + 60
-    while rc.find(v.Html, children=["Drawing the charts..."]).widgets:
-        assert time.monotonic() < deadline, "the charts were not drawn in a minute"
-        time.sleep(0.05)
-    rc.find(v.Btn, children=[label]).widget.click()
 
 
 def journal(table: Table) -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import ipyvuetify as v
 import solara
@@ -12,6 +14,16 @@ from wargame.web.pages import Dashboard, token_in
 from wargame.web.panels import BoardPanel, LogPanel, MovesPanel, NarrativePanel, ReviewPanel
 from wargame.web.setup import offer
 from wargame.web.setup_panel import SetUp, SetUpPanel
+
+
+def click(rc: Any, label: str) -> None:
+    """Click a button once the charts are drawn (they are drawn in the background and
+    redraw their panel when ready: a click meanwhile would race that redraw)."""
+    deadline = time.monotonic() + 60
+    while rc.find(v.Html, children=["Drawing the charts..."]).widgets:
+        assert time.monotonic() < deadline, "the charts were not drawn in a minute"
+        time.sleep(0.05)
+    rc.find(v.Btn, children=[label]).widget.click()
 
 
 def texts(box: object) -> str:
@@ -134,14 +146,14 @@ def test_without_the_token_the_page_is_read_only_and_says_so(tmp_path: Path) -> 
 def test_clicks_on_the_page_play_undo_and_a_refusal_is_shown_in_words(tmp_path: Path) -> None:
     table = tutorial_table(tmp_path)
     box, rc = solara.render(Dashboard(table, []), handle_error=False)
-    rc.find(v.Btn, children=["Enter the moves of Red"]).widget.click()  # no move: a choice
+    click(rc, "Enter the moves of Red")  # no move: a choice
     assert table.prompt.kind == "review"
-    rc.find(v.Btn, children=["Resolve"]).widget.click()
+    click(rc, "Resolve")
     assert "Waiting for the moves of Blue" in texts(box)
-    rc.find(v.Btn, children=["Undo"]).widget.click()
+    click(rc, "Undo")
     assert table.prompt.team == "Red" and "undo 1 step(s)" in texts(box)
     table.version += 1  # another tab moved on since this page was drawn
-    rc.find(v.Btn, children=["Enter the moves of Red"]).widget.click()
+    click(rc, "Enter the moves of Red")
     assert "the game moved on in another tab" in texts(box)
     assert table.prompt.team == "Red"
     rc.close()
