@@ -183,14 +183,13 @@ def _layout(
 ) -> tuple[list[str], list[list[str]], set[int], int]:
     """Headings (after the label's), rows, the rows that start a section, and how many
     columns after the label hold words (which may wrap) rather than numbers."""
-    from wargame.stats.tables import rows, variant_label
+    from wargame.stats.tables import column_headers, rows, variant_label
 
     variants, baseline = summary["variants"], summary["baseline"]
     others = [v for v in variants if v != baseline]
     found = rows(summary, names, mean_intervals=False)  # 100 columns: the means alone
     if wide:
-        headers = [variant_label(v) for v in variants]
-        headers += [f"{variant_label(v)} vs {variant_label(baseline)}" for v in others]
+        headers = column_headers(summary)
         outcomes = len(summary["rates"])
         sections = {outcomes} if 0 < outcomes < len(found) else set()
         return headers, [[label, *cells] for _, label, cells in found], sections, 0

@@ -396,7 +396,7 @@ def batch_report(
         title=_report_title(spec),
         hindsight=list(result.hindsight),
         facts=_facts(result, spec, summary),
-        headers=_headers(summary),
+        headers=tables.column_headers(summary),
         outcome_rows=rows[: len(shown["rates"])],
         mean_rows=rows[len(shown["rates"]) :],
         legend=_legend(summary),
@@ -411,15 +411,6 @@ def _report_title(spec: ScenarioSpec | None) -> str:
     if spec is None:
         return "Batch report"
     return f"Batch report: {' '.join(spec.scenario.title.split())}"
-
-
-def _headers(summary: dict[str, Any]) -> list[str]:
-    variants, baseline = summary["variants"], summary["baseline"]
-    base = tables.variant_label(baseline)
-    return [
-        *(tables.variant_label(v) for v in variants),
-        *(f"{tables.variant_label(v)} vs {base}" for v in variants if v != baseline),
-    ]
 
 
 def _legend(summary: dict[str, Any]) -> str:

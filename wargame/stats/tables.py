@@ -34,6 +34,15 @@ def variant_label(name: str) -> str:
     return name.replace("_", " ")
 
 
+def column_headers(summary: dict[str, Any]) -> list[str]:
+    """The headings of the cells `rows` gives: each variant, then each other variant 'vs' the
+    baseline."""
+    variants, baseline = summary["variants"], summary["baseline"]
+    return [variant_label(v) for v in variants] + [
+        f"{variant_label(v)} vs {variant_label(baseline)}" for v in variants if v != baseline
+    ]
+
+
 def measure_names(summary: dict[str, Any]) -> list[str]:
     """Every measure of the summary, in its order: outcome ids, then the means' columns."""
     return [row["measure"] for row in summary["rates"]] + [
