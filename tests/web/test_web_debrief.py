@@ -14,7 +14,14 @@ from web_game import tutorial_table
 from wargame.seminar.session import Session
 from wargame.web import debrief
 from wargame.web.debrief import ChartsPanel, ReportPanel
-from wargame.web.live import live_game, relations_now, report_html, start_risk, turn_charts
+from wargame.web.live import (
+    live_game,
+    relations_chart,
+    relations_now,
+    report_html,
+    start_risk,
+    state_chart,
+)
 from wargame.web.panels import BoardPanel
 from wargame.web.table import Table
 
@@ -46,12 +53,15 @@ def test_the_charts_are_the_reports_state_and_the_relations_as_they_stand(
     table = tutorial_table(tmp_path)
     session = table.session
     assert session is not None
-    before = turn_charts(live_game(session, table.path), relations_now(session), "now")
-    assert [f.name for f in before] == ["relations-now"]  # no turn has ended: no state chart
+    game = live_game(session, table.path)
+    assert state_chart(game) is None  # no turn has ended: no state chart yet
+    assert relations_chart(game, [], "now") is None  # no relations: no graph
     play_turn(table)
-    figures = turn_charts(live_game(session, table.path), relations_now(session), "now")
-    assert [f.name for f in figures] == ["state", "relations-now"]
-    state, relations = figures
+    game = live_game(session, table.path)
+    state = state_chart(game)
+    relations = relations_chart(game, relations_now(session), "now")
+    assert state is not None and relations is not None
+    assert (state.name, relations.name) == ("state", "relations-now")
     assert "State variables by turn" in state.svg and "tension" in state.svg
     assert "Relations now" in relations.svg and "trust/alliance" in relations.svg
     graph = session.model.state.graph

@@ -67,6 +67,19 @@ def test_the_moves_panel_enters_the_checked_options(tmp_path: Path) -> None:
     rc.close()
 
 
+def test_an_options_explanation_is_drawn_only_when_opened(tmp_path: Path) -> None:
+    table = tutorial_table(tmp_path)
+    box, rc = solara.render(MovesPanel(table.session, "Red", lambda _: None), handle_error=False)
+    assert "If success (80%): Red.capability +0.05." not in texts(box)
+    rc.find(v.Btn, children=["About Missile test near Green"]).widget.click()
+    shown = texts(box)
+    assert "If success (80%): Red.capability +0.05." in shown
+    assert "Deterred by the answer it expects from Blue." in shown
+    rc.find(v.Btn, children=["Hide Missile test near Green"]).widget.click()
+    assert "If success (80%)" not in texts(box)
+    rc.close()
+
+
 def test_a_read_only_moves_panel_has_its_controls_disabled(tmp_path: Path) -> None:
     table = tutorial_table(tmp_path)
     _box, rc = solara.render(
@@ -106,6 +119,31 @@ def test_narrative_and_log_tell_the_turn_in_words(tmp_path: Path) -> None:
     rc.close()
     box, rc = solara.render(LogPanel(table.session), handle_error=False)
     assert "decide: moves={'Red': ['red_test']}" in texts(box)
+    rc.close()
+
+
+def test_the_log_shows_the_newest_entries_and_all_on_request(tmp_path: Path) -> None:
+    from test_web_debrief import play_turn
+
+    from wargame.web.panels import RECENT_LOG
+
+    table = tutorial_table(tmp_path)
+    for _ in range(3):
+        play_turn(table)
+    assert table.session is not None
+    log = table.session.log
+    assert len(log) > RECENT_LOG
+    box, rc = solara.render(LogPanel(table.session), handle_error=False)
+    rows = rc.find(v.Html, tag="tr").widgets
+    assert len(rows) == RECENT_LOG + 1  # the header and the newest entries
+    assert f"{len(log)} entries, newest first; the last {RECENT_LOG} shown" in texts(box)
+    numbers = [texts(row).split("\n")[0] for row in rows[1:]]  # each row's entry number
+    assert numbers == [str(n) for n in range(len(log), len(log) - RECENT_LOG, -1)]
+    assert texts(rows[1]).endswith(log[-1].time) and log[-1].what in texts(rows[1])
+    rc.find(v.Btn, children=[f"Show all {len(log)}"]).widget.click()
+    rows = rc.find(v.Html, tag="tr").widgets
+    assert [texts(row).split("\n")[0] for row in rows[1:]][-1] == "1"
+    assert len(rows) == len(log) + 1 and log[0].what in texts(rows[-1])
     rc.close()
 
 

@@ -77,14 +77,14 @@ def dispatch(
             with ProcessPoolExecutor(
                 max_workers=width,
                 mp_context=context,
-                initializer=_worker_started,
+                initializer=worker_started,
                 initargs=(os.getpid(),),
             ) as pool:
 
                 def submit(start: int, stop: int, pool: ProcessPoolExecutor = pool) -> Any:
                     if len(getattr(pool, "_processes", ())) >= width:  # all started
                         return pool.submit(worker.play_chunk, spec, start, stop)
-                    with _deaf_to_ctrl_c():  # this submit may start a worker process
+                    with deaf_to_ctrl_c():  # this submit may start a worker process
                         return pool.submit(worker.play_chunk, spec, start, stop)
 
                 _bounded(
@@ -107,7 +107,7 @@ def dispatch(
 
 
 @contextlib.contextmanager
-def _deaf_to_ctrl_c() -> Iterator[None]:
+def deaf_to_ctrl_c() -> Iterator[None]:
     """Ignore SIGINT while a worker process may be started: a started process inherits an
     ignored SIGINT, so Ctrl-C (which the terminal sends to every process of the group) cannot
     interrupt it while it imports, before its initializer runs (a KeyboardInterrupt traceback
@@ -123,11 +123,12 @@ def _deaf_to_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _worker_started(parent: int) -> None:
+def worker_started(parent: int) -> None:
     """In each worker process: leave Ctrl-C to the batch (which stops the pool and keeps what
     has finished), and end as soon as the batch process is gone, however it ended (SIGKILL
     too): a worker never outlives its batch, and with the workers gone the resource tracker
-    ends as well. (SIGTERM keeps its default: the pool ends broken workers with it.)"""
+    ends as well. (SIGTERM keeps its default: the pool ends broken workers with it.) The
+    dashboard's chart process starts the same way."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:

@@ -3,8 +3,9 @@ what, with which titles, labels and units. Drawing is `charts`; this module pick
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wargame.engine.narrative import actor_label
 from wargame.report import charts
@@ -22,6 +23,22 @@ class Figure:
     name: str
     caption: str
     svg: str
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A figure still to draw: its name and caption, the `charts` function that draws it and
+    that function's arguments, all plain data, so another process can draw it (the dashboard
+    draws its charts there, leaving its own interpreter free to redraw the page)."""
+
+    name: str
+    caption: str
+    chart: Callable[..., str]
+    arguments: tuple[Any, ...]
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def draw(self) -> Figure:
+        return Figure(self.name, self.caption, self.chart(*self.arguments, **dict(self.options)))
 
 
 def game_figures(game: Game) -> list[Figure]:
@@ -69,6 +86,12 @@ def game_figures(game: Game) -> list[Figure]:
 def state_figure(game: Game) -> Figure | None:
     """Each state variable (but the bookkeeping ones) after every turn so far, over its
     bounds; None before the first turn ends or when every variable is bookkeeping."""
+    drawing = state_drawing(game)
+    return None if drawing is None else drawing.draw()
+
+
+def state_drawing(game: Game) -> Drawing | None:
+    """`state_figure`, still to draw."""
     records = game.records
     if not records:
         return None
@@ -92,16 +115,13 @@ def state_figure(game: Game) -> Figure | None:
     )
     hidden = len(spec.state.variables) - len(shown)
     left_out = f" {hidden} bookkeeping variable{' is' if hidden == 1 else 's are'} not shown."
-    return Figure(
+    return Drawing(
         "state",
         "Each state variable after every turn, over its bounds (scenario units; turn 0 "
         "is the start)." + (left_out if hidden else "") + (f" {described}." if described else ""),
-        charts.small_multiples(
-            "State variables by turn",
-            panels,
-            x_label="turn",
-            y_label="value",
-        ),
+        charts.small_multiples,
+        ("State variables by turn", panels),
+        (("x_label", "turn"), ("y_label", "value")),
     )
 
 
@@ -110,12 +130,20 @@ def relations_figure(
 ) -> Figure:
     """The relations graph at one moment (`when_words`), trust and alliance on its arrows;
     every actor in the same place whatever the moment, so two graphs can be compared."""
+    return relations_drawing(game, name, when_words, edges).draw()
+
+
+def relations_drawing(
+    game: Game, name: str, when_words: str, edges: list[tuple[str, str, dict[str, float]]]
+) -> Drawing:
+    """`relations_figure`, still to draw."""
     program = game.scenario.program
     names = {actor: actor_label(program, actor) for actor in program.actors}
-    return Figure(
+    return Drawing(
         name,
         f"Relations {when_words}: arrows from each actor to the one it trusts (or not).",
-        charts.relations_chart(f"Relations {when_words}", names, edges, charts.layout(list(names))),
+        charts.relations_chart,
+        (f"Relations {when_words}", names, edges, charts.layout(list(names))),
     )
 
 

@@ -1,5 +1,6 @@
 """The turn page's charts and report buttons: the report layer's own figures and HTML on the
-live game (`wargame.web.live`), drawn in the background so a Resolve shows at once."""
+live game (`wargame.web.live`), drawn in the background once the page has been redrawn, so a
+Resolve shows at once and the charts follow (the last ones stay up meanwhile)."""
 
 from __future__ import annotations
 
@@ -13,42 +14,38 @@ from solara.alias import rv
 
 from wargame.errors import WargameError
 from wargame.report.figures import Figure
-from wargame.report.game import Game
 from wargame.seminar.session import Session
 from wargame.web.live import (
     RiskJob,
     live_game,
+    relations_chart,
     relations_now,
     report_html,
     start_risk,
+    state_chart,
     svg_source,
-    turn_charts,
 )
 from wargame.web.show import Heading
 
 MAX_WEB_RISK = 2_000
 """Continuations a turn the page may ask for (the terminal's `--risk` allows more)."""
 
-_drawn: dict[tuple[object, ...], list[Figure]] = {}
+_drawn: dict[tuple[object, ...], Figure | None] = {}
 _drawn_lock = threading.Lock()
 _risk_jobs: dict[Path, RiskJob] = {}
 
 
-def _charts(
-    key: tuple[object, ...], game: Game, edges: list[tuple[str, str, dict[str, float]]], when: str
-) -> list[Figure]:
-    """The charts of the game as it stands, drawn once for every tab (kept by what they
-    show: the turns finished and the relations' values)."""
+def _drawn_once(key: tuple[object, ...], draw: Callable[[], Figure | None]) -> Figure | None:
+    """A chart drawn once for every tab, kept by what it shows (`key`)."""
     with _drawn_lock:
-        hit = _drawn.get(key)
-    if hit is not None:
-        return hit
-    figures = turn_charts(game, edges, when)
+        if key in _drawn:
+            return _drawn[key]
+    figure = draw()
     with _drawn_lock:
-        if len(_drawn) > 32:
+        if len(_drawn) > 64:
             _drawn.clear()
-        _drawn[key] = figures
-    return figures
+        _drawn[key] = figure
+    return figure
 
 
 @solara.component
@@ -64,37 +61,53 @@ def Picture(figure: Figure) -> None:
 
 
 @solara.component
-def ChartsPanel(session: Session, path: Path, version: int = 0) -> None:
+def ChartsPanel(
+    session: Session,
+    path: Path,
+    version: int = 0,
+    settled: Callable[[], None] | None = None,
+) -> None:
     """The state variables over the turns so far and the relations graph as it stands
-    (trust and alliance on the arrows): the after-action report's charts."""
+    (trust and alliance on the arrows): the after-action report's charts. They are drawn in
+    a thread that first waits for `settled` (the change and every tab's redraw done), so
+    drawing never slows the page; the last charts stay up until the new ones are ready."""
     records = len(session.model.records)
     model = session.model
     edges = relations_now(session)
     turn = model.state.turn
     when = f"as they stand (turn {turn}" + (f", phase {model.phase[0]})" if model.phase else ")")
-    key = (
-        str(Path(path).resolve()),
-        id(session),
-        records,
+    game_key = (str(Path(path).resolve()), id(session))
+    state_key = (*game_key, "state", records)
+    relations_key = (
+        *game_key,
+        "relations",
         when,
         tuple((s, t, tuple(sorted((k, round(v, 3)) for k, v in d.items()))) for s, t, d in edges),
     )
+    key = (state_key, relations_key)
     game = live_game(session, path)
-    drawn = solara.use_thread(
-        lambda: (key, _charts(key, game, edges, when)), dependencies=[key], intrusive_cancel=False
-    )
+
+    def draw() -> tuple[object, list[Figure]]:
+        if settled is not None:
+            settled()
+        figures = [
+            _drawn_once(state_key, lambda: state_chart(game)),
+            _drawn_once(relations_key, lambda: relations_chart(game, edges, when)),
+        ]
+        return key, [f for f in figures if f is not None]
+
+    drawn = solara.use_thread(draw, dependencies=[key], intrusive_cancel=False)
     with solara.Card(title="Charts", classes=["charts"]):
         if records == 0:
             solara.Text("The state chart starts when the first turn ends.")
-        finished = drawn.state == solara.ResultState.FINISHED and drawn.value is not None
-        if finished and drawn.value is not None and drawn.value[0] == key:  # not a late older
-            for figure in drawn.value[1]:
-                Picture(figure)
-        elif drawn.state == solara.ResultState.ERROR:
+        if drawn.state == solara.ResultState.ERROR:
             solara.Error(f"The charts could not be drawn: {drawn.error}")
-        else:
+        elif drawn.value is None or drawn.value[0] != key:  # drawing (or a late older one)
             solara.Text("Drawing the charts...", classes=["charts-drawing"])
             solara.ProgressLinear(True)
+        if drawn.value is not None:  # the newest charts drawn: the last ones until the next
+            for figure in drawn.value[1]:
+                Picture(figure).key(f"chart-{figure.name}")
 
 
 @solara.component

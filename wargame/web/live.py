@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wargame.errors import WargameError
-from wargame.report.figures import Figure, relations_figure, state_figure
+from wargame.report.figures import Figure, relations_drawing, state_drawing
 from wargame.report.game import Game
 from wargame.seminar.session import Session
 from wargame.seminar.sessionfile import SessionWriter
+from wargame.web import drawer
 from wargame.web.listeners import Listeners
 
 _drawing = threading.Lock()
@@ -51,19 +52,22 @@ def relations_now(session: Session) -> list[tuple[str, str, dict[str, float]]]:
     ]
 
 
-def turn_charts(
+def state_chart(game: Game) -> Figure | None:
+    """The state variables over the turns so far (None until a turn has ended), drawn in
+    the chart process."""
+    drawing = state_drawing(game)
+    return None if drawing is None else drawer.draw(drawing)
+
+
+def relations_chart(
     game: Game, edges: list[tuple[str, str, dict[str, float]]], when_words: str
-) -> list[Figure]:
-    """The turn page's charts: the state variables over the turns so far (once a turn has
-    ended) and the relations graph as it stands (`when_words`: 'as of turn 3, phase 2')."""
-    figures = []
-    with _drawing:
-        state = state_figure(game)
-        if state is not None:
-            figures.append(state)
-        if edges:
-            figures.append(relations_figure(game, "relations-now", when_words, edges))
-    return figures
+) -> Figure | None:
+    """The relations graph as it stands, trust and alliance on the arrows (`when_words`:
+    'as they stand (turn 3, phase 2)'), drawn in the chart process; None for a scenario
+    without relations."""
+    if not edges:
+        return None
+    return drawer.draw(relations_drawing(game, "relations-now", when_words, edges))
 
 
 def svg_source(svg: str) -> str:

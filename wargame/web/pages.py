@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import solara
+from solara.alias import rv
 
 from wargame.errors import WargameError
 from wargame.seminar.desk import Desk
@@ -50,12 +51,12 @@ def Dashboard(table: Table, offers: Sequence[Offer], search: str | None = None) 
     can_change = table.access.allows(token or None)
 
     def act(do: Callable[[Desk], Any]) -> None:
+        """One change; the table tells every tab (this one too) to redraw, once."""
         try:
             table.change(seen, token or None, do)
             set_error([])
         except WargameError as failure:
             set_error(problem_lines(failure))
-        set_tick(time.perf_counter())
 
     def start(setup: SetUp) -> None:
         try:
@@ -108,9 +109,14 @@ def TurnPage(table: Table, act: Callable[[Callable[[Desk], Any]], None], can_cha
     with solara.Columns([5, 7]):
         with solara.Column():
             BoardPanel(session, table.version)
-            ChartsPanel(session, table.path, table.version)
+            ChartsPanel(session, table.path, table.version, table.settled)
         with solara.Column():
-            solara.Text(f"Waiting for {desk.waiting()}", classes=["waiting"])
+            rv.Html(  # the version: a browser (or test) can tell the page is the game as it is
+                tag="p",
+                class_="waiting",
+                attributes={"data-version": str(table.version)},
+                children=[f"Waiting for {desk.waiting()}"],
+            )
             if prompt.kind == "moves" and prompt.team is not None:
                 team = prompt.team
                 MovesPanel(

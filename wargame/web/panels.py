@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import solara
+from solara.alias import rv
 
 from wargame.engine.narrative import action_label, actor_label
 from wargame.seminar import view
@@ -91,8 +92,7 @@ def MovesPanel(
                 on_value=lambda on, n=option.number: toggle(n, on),  # type: ignore[misc]
                 disabled=bool(option.illegal) or not can_change,
             )
-            with solara.Details(summary=f"About {option.label}"):
-                Lines(view.explain(session, team, option.number))
+            About(session, team, option.number, option.label).key(f"about-{team}-{option.number}")
         solara.Button(
             "What would our agent do, and why?", on_click=lambda: set_agent(not agent), text=True
         )
@@ -101,6 +101,22 @@ def MovesPanel(
         solara.Button(
             f"Enter the moves of {name}", on_click=enter, color="primary", disabled=not can_change
         )
+
+
+@solara.component
+def About(session: Session, team: str, number: int, label: str) -> None:
+    """An option's full explanation, worked out and drawn only when asked for (a menu of
+    fifteen options stays fifteen lines until one is opened)."""
+    shown, set_shown = solara.use_state(False)
+    solara.Button(
+        f"{'Hide' if shown else 'About'} {label}",
+        on_click=lambda: set_shown(not shown),
+        text=True,
+        small=True,
+        classes=["about-option"],
+    )
+    if shown:
+        Lines(view.explain(session, team, number), classes=["option-explained"])
 
 
 @solara.component
@@ -225,18 +241,41 @@ def NarrativePanel(session: Session, version: int = 0) -> None:
             solara.Text("Nothing yet: the game has just begun.")
 
 
+RECENT_LOG = 12
+"""Log entries the turn page shows at first (the rest on request: a long log is slow to
+redraw after every move, and the room reads the newest)."""
+
+
 @solara.component
 def LogPanel(session: Session, version: int = 0) -> None:
-    """The facilitator log: every input and undo, with its reason and time, newest first."""
-    with (
-        solara.Card(title="Log", classes=["log"]),
-        solara.Details(summary=f"{len(session.log)} entries", expand=True),
-    ):
-        Table(
-            ["turn", "phase", "what", "reason", "time"],
-            [[str(e.turn), e.phase or "", e.what, e.reason, e.time] for e in reversed(session.log)],
-            classes="log-table",
+    """The facilitator log: every input and undo, with its reason and time, newest first
+    (the last few, or all of them on request)."""
+    everything, set_everything = solara.use_state(False)
+    entries = list(enumerate(session.log, start=1))[::-1]
+    hidden = 0 if everything else max(0, len(entries) - RECENT_LOG)
+    shown = entries[: len(entries) - hidden]
+    with solara.Card(title="Log", classes=["log"]):
+        rv.Html(
+            tag="p",
+            class_="log-count",
+            attributes={"data-entries": str(len(entries))},
+            children=[
+                f"{len(entries)} entries, newest first"
+                + (f"; the last {len(shown)} shown" if hidden else "")
+            ],
         )
+        Table(
+            ["#", "turn", "phase", "what", "reason", "time"],
+            [[str(n), str(e.turn), e.phase or "", e.what, e.reason, e.time] for n, e in shown],
+            classes="log-table",
+            keys=[f"entry-{n}" for n, _ in shown],
+        )
+        if len(entries) > RECENT_LOG:
+            solara.Button(
+                f"Show the last {RECENT_LOG} only" if everything else f"Show all {len(entries)}",
+                on_click=lambda: set_everything(not everything),
+                text=True,
+            )
 
 
 @solara.component

@@ -62,6 +62,10 @@ def run(host: str, port: int, say: Callable[[str], None]) -> None:
     warnings.filterwarnings("ignore", message="Cookies with samesite=none")
     import uvicorn
 
+    from wargame.web import drawer
+
+    drawer.start()  # from the main thread, deaf to Ctrl-C while it starts
+
     config = uvicorn.Config(
         "solara.server.starlette:app", host=host, port=port, log_level="warning"
     )

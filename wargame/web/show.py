@@ -19,21 +19,38 @@ def Heading(text: str, level: int = 3) -> None:
 
 @solara.component
 def Lines(lines: Sequence[str], classes: Sequence[str] = ()) -> None:
-    """One paragraph a line (none drawn for no lines)."""
-    with rv.Html(tag="div", class_=" ".join(classes)):
-        for line in lines:
-            rv.Html(tag="p", children=[line], style_="margin: 0 0 4px 0; white-space: pre-wrap")
+    """The lines as one block of text, a line each (none drawn for no lines): one element
+    however many lines, so a long narrative costs the page one update, not one a line."""
+    if lines:
+        rv.Html(
+            tag="div",
+            class_=" ".join(["lines", *classes]),
+            children=["\n".join(lines)],
+            style_="white-space: pre-wrap; line-height: 1.5; margin: 0 0 8px 0",
+        )
 
 
 @solara.component
-def Table(headers: Sequence[str], rows: Sequence[Sequence[str]], classes: str = "") -> None:
-    """A plain table: header row, then one row per item."""
+def Row(cells: tuple[str, ...]) -> None:
+    """One table row: drawn again only when its cells change."""
+    with rv.Html(tag="tr"):
+        for cell in cells:
+            rv.Html(tag="td", children=[cell])
+
+
+@solara.component
+def Table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    classes: str = "",
+    keys: Sequence[str] | None = None,
+) -> None:
+    """A plain table: header row, then one row per item. `keys` name the rows for what they
+    are (a log entry's number), so a row added at the top redraws that row alone."""
     with rv.SimpleTable(dense=True, class_=classes):
         with rv.Html(tag="thead"), rv.Html(tag="tr"):
             for header in headers:
                 rv.Html(tag="th", children=[header])
         with rv.Html(tag="tbody"):
-            for row in rows:
-                with rv.Html(tag="tr"):
-                    for cell in row:
-                        rv.Html(tag="td", children=[cell])
+            for number, row in enumerate(rows):
+                Row(tuple(row)).key(keys[number] if keys is not None else f"row-{number}")

@@ -126,6 +126,12 @@ class Table:
                 self.last_change_seconds = time.perf_counter() - began
                 self._tell()
 
+    def settled(self) -> None:
+        """Return once the change under way, with every tab's redraw, is done (work that
+        can wait, like drawing the charts, waits for it rather than slow the page)."""
+        with self.lock:
+            pass
+
     def listen(self, call: Callable[[], None]) -> Callable[[], None]:
         """Call `call` after every change (every tab redraws); returns the way to stop."""
         return self.listeners.add(call)
