@@ -217,6 +217,8 @@ def test_off_loopback_a_control_without_the_token_is_refused(tmp_path: Path) -> 
         assert page.get_by_role("button", name="Start the game").is_disabled()
         page.goto(f"{url}?token={token}")
         page.get_by_text("Facilitator: the controls are yours.").wait_for()
+        page.wait_for_function("!window.location.search.includes('token')")  # out of history
+        assert token not in page.url and token not in page.evaluate("document.body.innerText")
         page.get_by_role("button", name="Start the game").click()
         page.locator(".waiting").wait_for()
 

@@ -80,3 +80,24 @@ def test_the_set_up_page_passes_the_turns_to_play(tmp_path: Path) -> None:
     assert choice.turns == 2
     with pytest.raises(WargameError, match="-1 turns: give 1 to"):
         choose(TUTORIAL, tmp_path / "g.json", variant=None, seed=0, controllers={}, turns=-1)
+
+
+def test_a_team_is_handed_only_to_its_own_doctrines(tmp_path: Path) -> None:
+    table = korea_table(tmp_path)
+    _box, rc = solara.render(Dashboard(table, []), handle_error=False)
+    team = rc.find(v.Select, label="Team").widget
+    assert "United States" in team.items and "China" in team.items
+    team.v_model = "United States"
+    played_by = rc.find(v.Select, label="Played by").widget
+    us = [d for d in played_by.items if d.startswith("script:")]
+    assert us and all(d.startswith("script:us_") for d in us)
+    played_by.v_model = us[0]
+    rc.find(v.TextField, label="Reason (logged with the control)").widget.v_model = "scripted"
+    click(rc, "Hand over")
+    session = table.session
+    assert session is not None and session.model.controllers["US"] == us[0]
+    team.v_model = "China"
+    played_by = rc.find(v.Select, label="Played by").widget
+    assert not any(d.startswith("script:us_") for d in played_by.items)
+    assert played_by.v_model == "human"  # the US doctrine chosen before is not China's
+    rc.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import time
 from pathlib import Path
 
@@ -102,6 +103,9 @@ def test_the_risk_timeline_plays_in_the_background_with_its_progress(tmp_path: P
     assert job.error is None and job.html is not None
     assert "Risk of" in job.html and job.total == heard[-1][1] == job.done
     assert job.total % 10 == 0 and job.total >= 10
+    steps = sorted({done for done, _ in heard})
+    assert steps[0] == 0 and len(steps) >= 11  # the bar moves by a tenth at most
+    assert max(b - a for a, b in itertools.pairwise(steps)) <= job.total / 10
 
 
 def test_the_risk_button_refuses_a_bad_number_and_without_a_turn(tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ from wargame.errors import WargameError
 
 MAX_CONTINUATIONS = 10_000_000
 """States × runs × variants one call may play (a report's risk timeline is far below)."""
+PROGRESS_STEPS = 50
+"""Chunks at least (when there are games enough): progress is heard after every chunk."""
 
 
 def play_continuations(
@@ -62,8 +64,9 @@ def play_continuations(
         runs=total,
         seed=seed,
         sample="none",
-        # a few chunks per worker, so that the last ones end together
-        chunk_size=max(1, math.ceil(total / (4 * width))),
+        # a few chunks per worker, so that the last ones end together, and enough in all
+        # that progress moves in small steps (a bar on the dashboard, a line in a terminal)
+        chunk_size=max(1, math.ceil(total / max(4 * width, PROGRESS_STEPS))),
         from_states=tuple(states),
         replicates=runs,
     )

@@ -36,6 +36,11 @@ def token_in(search: str | None) -> str | None:
     return values[0] if values else None
 
 
+@solara.component_vue("vue/forget_token.vue")
+def ForgetToken() -> None:
+    """Takes `?token=...` out of the address bar once read (history, projected screens)."""
+
+
 @solara.component
 def Dashboard(table: Table, offers: Sequence[Offer], search: str | None = None) -> None:
     """The page of one tab: redrawn after every change any tab makes."""
@@ -82,6 +87,8 @@ def Dashboard(table: Table, offers: Sequence[Offer], search: str | None = None) 
                 with solara.Error(classes=["page-error"]):
                     Lines(error)
         if table.access.needed:
+            if token_in(search):
+                ForgetToken()
             if can_change:
                 solara.Success("Facilitator: the controls are yours.", dense=True)
             else:

@@ -306,7 +306,13 @@ def ControlsPanel(
     outcome, set_outcome = solara.use_state(next(iter(outcomes)))
     event, set_event = solara.use_state("")
     changes, set_changes = solara.use_state("")
-    doctrines = [f"script:{d}" for d in session.scenario.spec.doctrines]
+    chosen_team = teams.get(team, team)
+    doctrines = [  # the chosen team's own doctrines (one written for another is refused)
+        f"script:{d}"
+        for d, doc in session.scenario.spec.doctrines.items()
+        if doc.actor == chosen_team
+    ]
+    played_by = controller if controller in ("human", "agent", *doctrines) else "human"
     with solara.Card(title="Facilitator", classes=["controls"]):
         solara.InputText(
             "Reason (logged with the control)",
@@ -323,12 +329,12 @@ def ControlsPanel(
             solara.Select(
                 "Played by",
                 values=["human", "agent", *doctrines],
-                value=controller,
+                value=played_by,
                 on_value=set_controller,
             )
             solara.Button(
                 "Hand over",
-                on_click=lambda: on_hand_over(teams.get(team, team), controller, reason),
+                on_click=lambda: on_hand_over(chosen_team, played_by, reason),
                 disabled=not can_change,
                 outlined=True,
             )
