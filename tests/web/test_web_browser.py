@@ -355,3 +355,38 @@ def test_two_tabs_on_one_game_see_each_others_moves_and_a_stale_click_is_refused
         two.get_by_role("button", name="Resolve").wait_for()
         log = two.locator(".log-table").inner_text()
         assert log.count("decide: moves=") == 1 and "decide: moves={'Red': ['red_test']}" in log
+
+
+def test_a_replaced_move_the_report_and_the_risk_timeline_by_clicks(tmp_path: Path) -> None:
+    """Replace an agent's moves with a reason; download the report as it stands; play the
+    risk timeline in the background, see its progress end, and download it."""
+    shutil.copy(TUTORIAL, tmp_path / "tutorial.yaml")
+    with served(tmp_path, "tutorial.yaml", "--session", "g.json") as (url, _), browser() as page:
+        page.goto(url)
+        page.get_by_text("Set up a game").wait_for()
+        choose(page, "Red (Red)", "human")
+        page.get_by_role("button", name="Start the game").click()
+        page.get_by_text("Waiting for the moves of Red").wait_for()
+        step(page, "Enter the moves of Red")
+        resolve(page, [])  # on to the agents' phase (Blue and Green)
+        choose(page, "Agent team", "Green")
+        page.get_by_label("New moves: option numbers (0 for none)").fill("0")
+        page.get_by_label("Reason (for replace, force or re-roll: logged)").fill("room call")
+        step(page, "Replace the moves of Green")
+        log = page.locator(".log-table").inner_text()
+        assert "replace" in log and "room call" in log
+        resolve(page, [])  # the turn ends
+        with page.expect_download() as report:
+            page.get_by_role("button", name="Download the report as it stands (HTML)").click()
+        html = Path(report.value.path()).read_text(encoding="utf-8")
+        assert report.value.suggested_filename == "g-report.html"
+        assert html.startswith("<!DOCTYPE html>") and "room call" in html
+        page.get_by_label("Continuations a turn (1 to 2,000)").fill("20")
+        page.get_by_role("button", name="Play the risk timeline").click()
+        page.locator(".risk-ready").wait_for(timeout=120_000)
+        assert "Risk timeline ready: " in page.locator(".risk-ready").inner_text()
+        with page.expect_download() as risk:
+            page.get_by_role(
+                "button", name="Download the report with the risk timeline (HTML)"
+            ).click()
+        assert "Risk of" in Path(risk.value.path()).read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import networkx as nx
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 # Distinct in greyscale: each series gets a line style and a marker as well as a colour.
 STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"), ("-", "x")]
@@ -126,6 +127,7 @@ def small_multiples(
         axes.set_ylim(low - pad, high + pad)
         axes.set_title(panel.title, fontsize=8)
         axes.tick_params(labelsize=7)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # turns: no turn 1.5
     for axes in list(grid.flat)[len(panels) :]:
         axes.axis("off")
     for axes in grid[-1]:
