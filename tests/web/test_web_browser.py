@@ -117,6 +117,15 @@ def resolve(page: Any, times: list[float]) -> None:
     times.append(step(page, "Resolve"))
 
 
+def start_with_red_human(page: Any, url: str) -> None:
+    """A new game of the tutorial, Red played by the room and the rest by agents."""
+    page.goto(url)
+    page.get_by_text("Set up a game").wait_for()
+    choose(page, "Red (Red)", "human")
+    page.get_by_role("button", name="Start the game").click()
+    page.get_by_text("Waiting for the moves of Red").wait_for()
+
+
 def play_turn(page: Any, times: list[float], red_moves: bool) -> None:
     """Red (tests or not), Resolve, Blue (no move), Resolve."""
     page.get_by_text("Waiting for the moves of Red").wait_for()
@@ -319,11 +328,7 @@ def test_two_tabs_on_one_game_see_each_others_moves_and_a_stale_click_is_refused
 
     shutil.copy(TUTORIAL, tmp_path / "tutorial.yaml")
     with served(tmp_path, "tutorial.yaml", "--session", "g.json") as (url, _), browser() as one:
-        one.goto(url)
-        one.get_by_text("Set up a game").wait_for()
-        choose(one, "Red (Red)", "human")
-        one.get_by_role("button", name="Start the game").click()
-        one.get_by_text("Waiting for the moves of Red").wait_for()
+        start_with_red_human(one, url)
         two = one.context.browser.new_page(viewport={"width": 1200, "height": 900})
         two.set_default_timeout(30_000)
         held: list[Any] = []
@@ -362,11 +367,7 @@ def test_a_replaced_move_the_report_and_the_risk_timeline_by_clicks(tmp_path: Pa
     risk timeline in the background, see its progress end, and download it."""
     shutil.copy(TUTORIAL, tmp_path / "tutorial.yaml")
     with served(tmp_path, "tutorial.yaml", "--session", "g.json") as (url, _), browser() as page:
-        page.goto(url)
-        page.get_by_text("Set up a game").wait_for()
-        choose(page, "Red (Red)", "human")
-        page.get_by_role("button", name="Start the game").click()
-        page.get_by_text("Waiting for the moves of Red").wait_for()
+        start_with_red_human(page, url)
         step(page, "Enter the moves of Red")
         resolve(page, [])  # on to the agents' phase (Blue and Green)
         choose(page, "Agent team", "Green")
