@@ -130,8 +130,9 @@ def test_a_forced_inject_of_a_later_turn_fires_or_not(result, fires):
 def test_a_replaced_move_is_played_and_marked():
     model = WargameModel(scenario(), seed=4)
     to_phase(model, "answer")
-    (_, g_decision, _) = model.decide_phase()
+    (g_decision,) = [d for d in model.decide_phase() if d.actor == "G"]
     before = [a.id for a in g_decision.chosen]
+    assert before != ["g_strong"]  # the case needs an agent's move that is really replaced
     model.replace_moves("G", ["g_strong"], "the Pentagon overrides the model")
     model.apply_phase()
     model.end_turn()

@@ -88,7 +88,12 @@ def scenario(ballots: dict[str, str], chain: str = "three"):
 
 
 def the_move(model: WargameModel, turn: int = 1) -> dict[str, Any]:
-    (move,) = records_json(model)[turn - 1]["phases"][1]["adjudication"]
+    """G's proposal in phase 'answer' (A, an agent, may have moved there too)."""
+    (move,) = [
+        m
+        for m in records_json(model)[turn - 1]["phases"][1]["adjudication"]
+        if m["action"] == "g_full"
+    ]
     return move
 
 

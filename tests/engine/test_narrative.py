@@ -7,6 +7,7 @@ from conftest import scripted, tiny_data
 
 from wargame.engine.model import WargameModel
 from wargame.engine.narrative import turn_lines
+from wargame.engine.rng import KeyedRandom
 from wargame.scenario import load_scenario_text
 
 FULL_STOP = {
@@ -24,7 +25,9 @@ def tiny(**sections):
 
 
 def test_a_description_ending_in_a_full_stop_reads_as_one_sentence():
-    model = WargameModel(tiny(), seed=4)
+    # a seed whose die fires the inject on turn 1 as well (its chance is 50%)
+    seed = next(s for s in range(100) if KeyedRandom(s).uniform("inject:guam", 1, "fires") < 0.5)
+    model = WargameModel(tiny(), seed=seed)
     model.begin_turn()
     model.fire_inject("guam", "the room asked for it.")
     model.add_inject("Seoul recalls its ambassador.", [("tension", "add", 0.05)], "a test.")
@@ -38,10 +41,18 @@ def test_a_description_ending_in_a_full_stop_reads_as_one_sentence():
         assert doubled not in text, doubled
 
 
+def routine_turns(model: WargameModel) -> list[int]:
+    return [r.turn for r in model.records if "routine" in r.outcomes_triggered]
+
+
 def test_an_outcome_is_announced_on_the_turn_it_first_holds_only():
-    model = WargameModel(tiny(), seed=1).run()
-    held = [r.turn for r in model.records if "routine" in r.outcomes_triggered]
-    assert len(held) >= 2, "the case needs an outcome that holds on two turns or more"
+    # the first seed whose game has the outcome hold on two turns or more
+    model = next(
+        m
+        for m in (WargameModel(tiny(), seed=s).run() for s in range(100))
+        if len(routine_turns(m)) >= 2
+    )
+    held = routine_turns(model)
     announced = [
         record.turn
         for previous, record in zip([None, *model.records], model.records, strict=False)

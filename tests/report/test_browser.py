@@ -26,7 +26,7 @@ def png_size(path: Path) -> tuple[int, int]:
 @pytest.mark.slow
 def test_the_report_renders_in_chromium_with_no_console_error(tmp_path: Path) -> None:
     played = run_cli(
-        "play", SCENARIOS / "korea_2017_over_japan.yaml", "--human", "JP,KR", "--seed", "7",
+        "play", SCENARIOS / "korea_2017_over_japan.yaml", "--human", "JP,KR", "--seed", "1",
         "--turns", "3", "--session", "game.json", "--moves",
         SCENARIOS / "moves" / "korea_rehearsal.yaml", cwd=tmp_path,
     )  # fmt: skip

@@ -195,7 +195,7 @@ def run(app: SeminarApp, script: Any) -> int | None:
 @pytest.mark.slow
 def test_a_three_turn_seminar_at_the_keyboard(tmp_path: Path) -> None:
     game = tmp_path / "game.json"
-    session, _ = _start(KOREA, "JP,KR", None, 7, 3, game)
+    session, _ = _start(KOREA, "JP,KR", None, 2, 3, game)
     assert run(SeminarApp(session, game), first_sitting) == 0
     saved = json.loads(game.read_text())
     assert saved["journal"][-1]["kind"] == "fire_inject"  # quit saved what was given since

@@ -390,4 +390,4 @@ def test_a_replaced_move_the_report_and_the_risk_timeline_by_clicks(tmp_path: Pa
             page.get_by_role(
                 "button", name="Download the report with the risk timeline (HTML)"
             ).click()
-        assert "Risk of" in Path(risk.value.path()).read_text(encoding="utf-8")
+        assert "<h2>Risk timeline</h2>" in Path(risk.value.path()).read_text(encoding="utf-8")

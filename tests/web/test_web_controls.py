@@ -29,9 +29,9 @@ def test_an_agents_moves_are_replaced_with_the_reason_logged(tmp_path: Path) -> 
     box, rc = solara.render(Dashboard(table, []), handle_error=False)
     click(rc, "Enter the moves of Red")
     click(rc, "Resolve")  # Blue and Green's phase, agents
-    assert "Green chose Build own missile defence" in texts(box)
+    assert "Green held its course" in texts(box)  # its agent's plan: nothing this turn
     rc.find(v.Select, label="Agent team").widget.v_model = "Green"
-    rc.find(v.TextField, label="New moves: option numbers (0 for none)").widget.v_model = "0"
+    rc.find(v.TextField, label="New moves: option numbers (0 for none)").widget.v_model = "1"
     before = journal(table)
     click(rc, "Replace the moves of Green")  # no reason
     assert "reason" in texts(box) and journal(table) == before  # refused, nothing changed
@@ -43,7 +43,8 @@ def test_an_agents_moves_are_replaced_with_the_reason_logged(tmp_path: Path) -> 
     assert session is not None
     assert session.log[-1].reason == "the room overrules Green"
     assert "replace" in session.log[-1].what and "Green" in session.log[-1].what
-    assert "Green chose Build own missile defence" not in texts(box)
+    assert "Green held its course" not in texts(box)
+    assert "Build own missile defence" in texts(box)
     rc.close()
 
 

@@ -101,7 +101,7 @@ def test_the_risk_timeline_plays_in_the_background_with_its_progress(tmp_path: P
     while job.running and time.monotonic() < deadline:
         time.sleep(0.1)
     assert job.error is None and job.html is not None
-    assert "Risk of" in job.html and job.total == heard[-1][1] == job.done
+    assert "<h2>Risk timeline</h2>" in job.html and job.total == heard[-1][1] == job.done
     assert job.total % 10 == 0 and job.total >= 10
     steps = sorted({done for done, _ in heard})
     assert steps[0] == 0 and len(steps) >= 11  # the bar moves by a tenth at most
