@@ -115,7 +115,10 @@ def test_the_readme_design_is_warned_about_and_says_what_would_do(tmp_path: Path
     # indices are exactly 0 +/- 0, nothing to warn about
     assert "parameters.spiral_strength" not in done.stderr
     suggested = re.search(r"use --base-samples (\d+) \(about [\d,]+ games\)", done.stderr)
-    assert suggested and int(suggested.group(1)) in (64, 128, 256, 512, 1024, 2048, 4096, 8192)
+    # the suggestion follows from the widest interval written (full width = 2 x conf)
+    written = json.loads((tmp_path / "s" / "sobol.json").read_text())
+    widest = 2 * max(max(i["first_conf"], i["total_conf"]) for i in written)
+    assert suggested and int(suggested.group(1)) == stats.samples_needed(widest, 32, 0.1)
     assert "--target-ci-width 0.1 --max-samples" in done.stderr
     assert "Traceback" not in done.stderr
     # the same design judged against a threshold wider than its intervals: no warning
@@ -126,6 +129,14 @@ def test_the_readme_design_is_warned_about_and_says_what_would_do(tmp_path: Path
     )  # fmt: skip
     assert wide.returncode == 0, wide.stderr
     assert "warning" not in wide.stderr
+    # same seed, same indices and intervals, whatever the number of workers
+    alone = run_cli(
+        "sensitivity", "tutorial.yaml", "--outcome", "new_normal_set_in",
+        "--include", "parameters.*_strength", "--replicates", "8", "--out", "s1",
+        "--workers", "1", cwd=tmp_path,
+    )  # fmt: skip
+    assert alone.returncode == 0, alone.stderr
+    assert json.loads((tmp_path / "s1" / "sobol.json").read_text()) == written
 
 
 def test_the_design_grows_until_narrow_or_its_cap(tmp_path: Path) -> None:

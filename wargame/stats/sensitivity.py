@@ -101,7 +101,10 @@ def indices(problem: dict[str, Any], y: np.ndarray, seed: int) -> list[Index]:
     if not np.ptp(y) > 0:  # SALib would divide by zero and call every index 0 ± 0
         nan = math.nan
         return [Index(name, nan, nan, nan, nan) for name in problem["names"]]
-    found = analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+    # a Generator, not the int: SALib reads a seed of 0 as none and bootstraps from numpy's
+    # global state, which made the intervals differ from run to run
+    bootstrap = np.random.default_rng(seed)
+    found = analyze.analyze(problem, y, calc_second_order=False, seed=bootstrap)
     return [
         Index(
             name,
