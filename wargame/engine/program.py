@@ -49,6 +49,28 @@ DOMAIN_FUNCTIONS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Read:
+    """What a name or a domain call in a formula reads: a kind of value and the ids that
+    locate it ('var' tension, 'attr' NK capability, 'belief' JP US, 'count' nk_test, ...).
+
+    The reference engine turns each into a closure over one game's state (`scalar_read`);
+    the lockstep engine turns the same record into a read of K games' arrays."""
+
+    kind: str
+    ids: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Formula:
+    """The source of one compiled expression: its tree and what each name and domain call in
+    it resolved to (a parameter's number, or a Read), so another engine can compile it."""
+
+    node: Node
+    names: dict[str, float | Read]
+    calls: dict[tuple[str, tuple[Node, ...]], Read]
+
+
 class CompileProblem(Exception):
     """A name or expression problem found while compiling, with its place in the document."""
 
@@ -232,6 +254,8 @@ class Program:
     """Who the program's inputs were last bound for (a batch runs games one after another)."""
     bookkeeping: frozenset[str] = frozenset()
     """State variables the mechanisms need but people do not (left out of what they read)."""
+    formulas: dict[Getter, Formula] = field(default_factory=dict)
+    """The source of every getter compiled from an expression (constants excepted)."""
 
     def shown(self, variables: Mapping[str, float]) -> dict[str, float]:
         """The variables people read: all but the bookkeeping ones, in the same order."""
@@ -306,6 +330,7 @@ class Compiler:
             if f"parameters.{k}" in self.sampled:
                 self.inputs[f"parameters.{k}"] = Input(p.value)
         self.problems: list[CompileProblem] = []
+        self.formulas: dict[Getter, Formula] = {}
         self.suggestions = SUGGESTIONS
         self.expression_chars = 0
         self.relations = {(r.source, r.target) for r in spec.relations}
@@ -365,27 +390,27 @@ class Compiler:
                 hint=f"declare it under relations: (from: {src}, to: {dst})",
             )
 
-    def _name(self, dotted: str, self_actor: str | None) -> Getter | float:
+    def _read(self, dotted: str, self_actor: str | None) -> Read | float:
+        """What a name in a formula reads: a parameter's number (folded in), or a Read."""
         if dotted in self.params:
             return float(self.params[dotted])  # folded into the formula
         if f"parameters.{dotted}" in self.inputs:
-            return self.inputs[f"parameters.{dotted}"]
+            return Read("input", (f"parameters.{dotted}",))
         if dotted in self.spec.state.variables:
-            return lambda s: s.vars[dotted]
-        if dotted == "turn":
-            return lambda s: float(s.turn)
+            return Read("var", (dotted,))
+        if dotted in ("turn", "month", "year"):
+            return Read(dotted)
         if dotted == "rung":
-            return self._rung_getter()
-        if dotted in ("month", "year"):
-            return self._calendar_getter(dotted)
+            if not self.spec.state.ladder:
+                raise ExprError("'rung' needs a ladder in state.ladder")
+            return Read("rung")
         if dotted in self.spec.actions:
             raise ExprError(
                 f"'{dotted}' is an action, not a value; use taken({dotted}) or count({dotted})"
             )
         if "." in dotted:
             term = self.term(dotted, self_actor)
-            actor, attr = term[1], term[2]
-            return lambda s: s.attrs[actor][attr]
+            return Read("attr", (term[1], term[2]))
         known = [*self.params, *self.spec.state.variables, "turn", "rung", "month", "year"]
         raise ExprError(f"unknown name '{dotted}'" + self._near(dotted, known))
 
@@ -404,8 +429,7 @@ class Compiler:
         return calendar_part
 
     def _rung_getter(self) -> Getter:
-        if not self.spec.state.ladder:
-            raise ExprError("'rung' needs a ladder in state.ladder")
+        assert self.spec.state.ladder is not None  # checked when the name was read
         variable, rungs = self.spec.state.ladder.variable, [at for _, at in self.rung_at]
 
         def rung(s: DeterrenceState) -> float:
@@ -425,7 +449,8 @@ class Compiler:
             raise ExprError(f"action '{action}' has no branch '{branch}'; branches: {names}")
         return node.dotted
 
-    def _call(self, fname: str, args: tuple[Node, ...], self_actor: str | None) -> Any:
+    def _call_read(self, fname: str, args: tuple[Node, ...], self_actor: str | None) -> Any:
+        """What a domain function call reads (a Read), or NotImplemented for a builtin."""
         arity = {"count": 1, "taken": 1, "recent": 1, "provoked": 1, "response": 1}
         arity |= {"belief": 2, "rel": 3}
         if fname not in arity:
@@ -449,21 +474,14 @@ class Compiler:
                 else "",
             )
         if fname in ("count", "taken", "recent"):
-            key = self._counter_key(args[0])
-            if fname == "count":
-                return lambda s: float(s.counts.get(key, 0))
-            if fname == "taken":
-                return lambda s: float(s.turn_counts.get(key, 0))
-            return lambda s: float(s.last_counts.get(key, 0))
+            return Read(fname, (self._counter_key(args[0]),))
         actors = [self._actor(_bare(a), self_actor) for a in args[:2]]
         if fname == "provoked":
-            who = actors[0]
-            return lambda s: 1.0 if who in s.provoked else 0.0
+            return Read("provoked", (actors[0],))
         if fname == "response":
-            who = actors[0]
             if keywords:
-                return self._response_by(who, keywords[0], self_actor)
-            return lambda s: noisy_or(s.signals.get(who, {}).values())
+                return self._response_by(actors[0], keywords[0], self_actor)
+            return Read("response", (actors[0],))
         observer, subject = actors
         if fname == "belief":
             if observer == subject:
@@ -471,14 +489,14 @@ class Compiler:
                     f"belief({observer}, {subject}): an actor has no belief about itself",
                     hint="name two different actors",
                 )
-            return lambda s: s.belief(observer, subject)
+            return Read("belief", (observer, subject))
         rel_field = _bare(args[2])
         if rel_field not in RELATION_FIELDS:
             raise ExprError(f"rel() field must be one of {list(RELATION_FIELDS)}")
         self._relation(observer, subject)
-        return lambda s: float(s.graph.adj[observer][subject][rel_field])
+        return Read("rel", (observer, subject, rel_field))
 
-    def _response_by(self, who: str, by: Keyword, self_actor: str | None) -> Getter:
+    def _response_by(self, who: str, by: Keyword, self_actor: str | None) -> Read:
         """response(who, by=Y): the resolve Y's public, non-vetoed actions signalled to who
         this turn (combined as they arrive, so one entry holds the noisy-or of them all)."""
         written = _bare(by.value)
@@ -496,12 +514,51 @@ class Compiler:
                 by.column,
                 hint=f"name another actor in by=, or write response({who}) for every sender",
             )
+        return Read("response_by", (who, sender))
 
-        def response_by(s: DeterrenceState) -> float:
-            heard = s.signals.get(who)
-            return 0.0 if heard is None else noisy_or((heard.get(sender, 0.0),))
+    def getter(self, read: Read) -> Getter:
+        """The reference engine's closure reading `read` from one game's state."""
+        kind, ids = read.kind, read.ids
+        if kind == "input":
+            return self.inputs[ids[0]]
+        if kind == "var":
+            name = ids[0]
+            return lambda s: s.vars[name]
+        if kind == "turn":
+            return lambda s: float(s.turn)
+        if kind == "rung":
+            return self._rung_getter()
+        if kind in ("month", "year"):
+            return self._calendar_getter(kind)
+        if kind == "attr":
+            actor, attr = ids
+            return lambda s: s.attrs[actor][attr]
+        if kind in ("count", "taken", "recent"):
+            key = ids[0]
+            if kind == "count":
+                return lambda s: float(s.counts.get(key, 0))
+            if kind == "taken":
+                return lambda s: float(s.turn_counts.get(key, 0))
+            return lambda s: float(s.last_counts.get(key, 0))
+        if kind == "provoked":
+            who = ids[0]
+            return lambda s: 1.0 if who in s.provoked else 0.0
+        if kind == "response":
+            who = ids[0]
+            return lambda s: noisy_or(s.signals.get(who, {}).values())
+        if kind == "response_by":
+            who, sender = ids
 
-        return response_by
+            def response_by(s: DeterrenceState) -> float:
+                heard = s.signals.get(who)
+                return 0.0 if heard is None else noisy_or((heard.get(sender, 0.0),))
+
+            return response_by
+        if kind == "belief":
+            observer, subject = ids
+            return lambda s: s.belief(observer, subject)
+        source, target, rel_field = ids  # "rel"
+        return lambda s: float(s.graph.adj[source][target][rel_field])
 
     def expr(
         self, text: str, path: Path, self_actor: str | None = None, fixed: list[str] | None = None
@@ -527,32 +584,44 @@ class Compiler:
             )
             return Const(0.0)
         try:
+            node = parse(text)
+            formula = Formula(node, {}, {})
+
+            def resolve_name(dotted: str) -> Getter | float:
+                found = (
+                    self._fixed_read(dotted, fixed)
+                    if fixed is not None
+                    else self._read(dotted, self_actor)
+                )
+                formula.names[dotted] = found
+                return found if isinstance(found, float) else self.getter(found)
+
+            def resolve_call(fname: str, args: tuple[Node, ...]) -> Any:
+                if fixed is not None:
+                    return self._fixed_call(fname)
+                found = self._call_read(fname, args, self_actor)
+                if found is NotImplemented:
+                    return found
+                formula.calls[(fname, args)] = found
+                return self.getter(found)
+
             # parameters resolve to their numbers, so constant formulas fold to one number
-            if fixed is not None:
-                getter, const = compile_folded(
-                    parse(text),
-                    lambda dotted: self._fixed_name(dotted, fixed),
-                    lambda fname, args: self._fixed_call(fname),
-                )
-            else:
-                getter, const = compile_folded(
-                    parse(text),
-                    lambda dotted: self._name(dotted, self_actor),
-                    lambda fname, args: self._call(fname, args, self_actor),
-                    known_functions=DOMAIN_FUNCTIONS,
-                )
+            known = DOMAIN_FUNCTIONS if fixed is None else ()
+            getter, const = compile_folded(node, resolve_name, resolve_call, known)
         except ExprError as error:
             self.problems.append(
                 CompileProblem(path, f"in expression '{text}': {error}", error.hint)
             )
             return Const(0.0)
+        if const is None:
+            self.formulas[getter] = formula
         return getter if const is None else Const(const)
 
-    def _fixed_name(self, dotted: str, read: list[str]) -> Getter | float:
+    def _fixed_read(self, dotted: str, read: list[str]) -> Read | float:
         """A name in a delay: a parameter (fixed before the game starts), nothing else."""
         if dotted in self.params or f"parameters.{dotted}" in self.inputs:
             read.append(dotted)
-            return self._name(dotted, None)
+            return self._read(dotted, None)
         if (
             dotted in self.spec.state.variables
             or dotted in ("turn", "rung", "month", "year")
@@ -853,6 +922,7 @@ class Compiler:
             bindings=self.bindings,
             initial_inputs=self.initial_inputs,
             bookkeeping=frozenset(n for n, v in spec.state.variables.items() if v.bookkeeping),
+            formulas=self.formulas,
         )
 
     def initial_state(self) -> DeterrenceState:
