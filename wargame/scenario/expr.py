@@ -52,8 +52,9 @@ from typing import Any, NamedTuple, TypeAlias
 
 __all__ = [
     "BUILTINS", "MAX_DEPTH", "MAX_EXPRESSION_CHARS", "MAX_LENGTH", "Binary", "BoolOp", "Call",
-    "Compare", "ExprError", "Getter", "Keyword", "Name", "Node", "Not", "Num", "Unary", "calls",
-    "compile_expr", "compile_folded", "compile_node", "names", "parse", "substitute",
+    "Compare", "ExprError", "Getter", "Keyword", "MATH", "Name", "Node", "Not", "Num", "Unary",
+    "calls", "compile_expr", "compile_folded", "compile_node", "finite", "flat_chain", "names",
+    "parse", "power", "substitute",
 ]  # fmt: skip
 
 MAX_LENGTH = 2000
@@ -593,41 +594,41 @@ def calls(node: Node) -> set[str]:
 # ---------------------------------------------------------------------------------- numerics
 
 
-def _finite(v: float) -> float:
-    """Clip to +-1e300 and map NaN to 0.0."""
+def finite(v: float) -> float:
+    """Clip to +-1e300 and map NaN to 0.0 (every formula's result passes through this)."""
     return 0.0 if v != v else max(-_BIG, min(_BIG, v))
 
 
 def _mul(x: float, y: float) -> float:
     v = x * y
-    return v if -_BIG <= v <= _BIG else _finite(v)
+    return v if -_BIG <= v <= _BIG else finite(v)
 
 
 def _div(x: float, y: float) -> float:
     if y == 0:
         return 0.0
     v = x / y
-    return v if -_BIG <= v <= _BIG else _finite(v)
+    return v if -_BIG <= v <= _BIG else finite(v)
 
 
-def _pow(x: float, y: float) -> float:
+def power(x: float, y: float) -> float:
     try:
         v = math.pow(x, y)  # finite inputs give a finite result or raise
     except OverflowError:
         return -_BIG if x < 0 and y == int(y) and int(y) % 2 else _BIG
     except ValueError:  # complex or undefined: (-8) ^ 0.5, 0 ^ -1
         return 0.0
-    return v if -_BIG <= v <= _BIG else _finite(v)
+    return v if -_BIG <= v <= _BIG else finite(v)
 
 
 _ARITH: dict[str, Callable[[float, float], float]] = {
-    "+": operator.add, "-": operator.sub, "*": _mul, "/": _div, "^": _pow,
+    "+": operator.add, "-": operator.sub, "*": _mul, "/": _div, "^": power,
 }  # fmt: skip
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt,
     ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
 }  # fmt: skip
-_MATH: dict[str, Callable[[float], float]] = {
+MATH: dict[str, Callable[[float], float]] = {
     "abs": abs,
     "exp": lambda x: min(math.exp(min(x, 700.0)), _BIG),
     "log": lambda x: math.log(max(x, 1e-300)),
@@ -635,7 +636,7 @@ _MATH: dict[str, Callable[[float], float]] = {
 }
 BUILTINS: dict[str, tuple[int, int | None]] = {  # name -> (fewest, most) arguments
     "min": (1, None), "max": (1, None), "clamp": (3, 3), "if": (3, 3),
-    **{name: (1, 1) for name in _MATH},
+    **{name: (1, 1) for name in MATH},
 }  # fmt: skip
 
 
@@ -650,7 +651,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def _const(value: float) -> _Compiled:
-    value = _finite(value)
+    value = finite(value)
     return (lambda env: value), value
 
 
@@ -662,6 +663,12 @@ def _spine(node: Binary | BoolOp, ops: tuple[str, ...]) -> tuple[Node, list[tupl
         rest.append((cur.op, cur.right))
         cur = cur.left
     return cur, rest[::-1]
+
+
+def flat_chain(node: Binary | BoolOp) -> tuple[Node, list[tuple[str, Node]]]:
+    """'a - b + c' as a, [('-', b), ('+', c)]: the operands of one precedence level in the
+    order in which every engine combines them (left to right)."""
+    return _spine(node, _GROUPS[node.op])
 
 
 class _Compiler:
@@ -697,7 +704,7 @@ class _Compiler:
             (a, ca), (b, cb) = self.build(node.left), self.build(node.right)
             test = _COMPARE[node.op]
             return self._fold(lambda env: 1.0 if test(a(env), b(env)) else 0.0, ca, cb)
-        first, rest = _spine(node, _GROUPS[node.op])  # Binary or BoolOp: a flat chain
+        first, rest = flat_chain(node)  # Binary or BoolOp: one flat chain
         built = list(map(self.build, [first, *(r for _, r in rest)]))  # map: no extra frame
         ops = [op for op, _ in rest]
         return self._fold(_chain(ops, [g for g, _ in built]), *(c for _, c in built))
@@ -801,7 +808,7 @@ def _builtin(name: str, gs: list[Getter]) -> Getter:
         return gs[0] if len(gs) == 1 else lambda env: min([g(env) for g in gs])
     if name == "max":
         return gs[0] if len(gs) == 1 else lambda env: max([g(env) for g in gs])
-    fn, (arg,) = _MATH[name], gs
+    fn, (arg,) = MATH[name], gs
     return lambda env: fn(arg(env))
 
 
@@ -836,7 +843,7 @@ def compile_folded(
 
     def guarded(env: Any) -> float:
         v = getter(env)
-        return v if -1e300 <= v <= 1e300 else _finite(v)
+        return v if -1e300 <= v <= 1e300 else finite(v)
 
     return guarded, None
 

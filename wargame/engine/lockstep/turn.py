@@ -1,0 +1,733 @@
+"""One turn of K games in lockstep, step for step as `WargameModel` plays one game.
+
+Every step is the reference engine's, done to all games at once: delayed effects land,
+injects fire, each phase's actors choose (agents by the logit rule, doctrines by their plan),
+votes and dice are planned on the phase's state, the moves are applied in order, beliefs
+learn, rules fire and outcomes are checked. Where the games differ (which option, which
+branch, whether a vote passed) the step is taken for each alternative under a mask, in the
+same order as the reference takes it for each game, so the floats are summed the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from wargame.engine.lockstep.formulas import Fn, Formulas, Unsupported, noisy_or
+from wargame.engine.lockstep.games import NEVER, Games, Layout, Pending, beta_mean
+from wargame.engine.lockstep.xp import (
+    BIG,
+    Array,
+    Mask,
+    Value,
+    as_array,
+    exact,
+    first_max,
+    first_min,
+    select,
+)
+from wargame.engine.program import CAction, CActor, CDoctrine, CEffect, Program, whole_turns
+from wargame.engine.rng import site_key, uniform_many
+from wargame.scenario.loading import Scenario
+
+_TINY_TOTAL = 1e-6
+"""Below this, `pick_pass_or_option` works the logit out again (see policies)."""
+
+
+@dataclass(slots=True)
+class Effect:
+    """A compiled effect's array form: the term's row, the operation, the amount, the delay."""
+
+    row: int
+    op: str
+    amount: Fn
+    delay: int
+    delay_value: Fn | None
+
+
+@dataclass(slots=True)
+class Move:
+    """One group of games making the same move in a phase: the proposal, the draft finally
+    voted on, whether it passed, and the games."""
+
+    proposal: CAction
+    final: CAction
+    games: Mask
+    passed: Mask
+
+
+Planned = list[tuple[Effect, Value, Value]]
+"""Writes worked out but not yet made: each effect with its amount and delay."""
+
+
+@dataclass(slots=True)
+class PlannedMove:
+    """A move with what `apply` will do: count its ballots and branch, make its writes."""
+
+    move: Move
+    ballots: list[tuple[CAction, Mask]]
+    branches: list[tuple[str, Mask]]
+    writes: list[tuple[Planned, Mask]]
+
+
+class Lockstep:
+    """Plays K games of one scenario (variant) in lockstep, to the scenario's last turn."""
+
+    def __init__(self, scenario: Scenario, program: Program, controllers: dict[str, str]) -> None:
+        self.program = program
+        self.layout = Layout.of(program)
+        self.formula = Formulas(program, scenario.spec, self.layout)
+        self.controllers = controllers
+        self.doctrines: dict[str, CDoctrine] = {}
+        for actor_id, controller in controllers.items():
+            if controller == "human":
+                raise Unsupported(f"{actor_id} is played by a person")
+            if controller.startswith("script:"):
+                self.doctrines[actor_id] = program.doctrines[controller.split(":", 1)[1]]
+        for actor in program.actors.values():
+            if actor.schedule:
+                raise Unsupported(f"{actor.id} has a schedule")
+        self.effects: dict[int, list[Effect]] = {}
+        self.action_at = self.layout.action_at
+        self.keys = self.layout.keys
+
+    # -- compiled parts ----------------------------------------------------------------------
+    def compiled(self, effects: list[CEffect]) -> list[Effect]:
+        """The array form of a list of effects (once per list)."""
+        found = self.effects.get(id(effects))
+        if found is None:
+            found = self.effects[id(effects)] = [
+                Effect(
+                    self.layout.terms[e.term],
+                    e.op,
+                    self.formula(e.value),
+                    e.delay,
+                    None if e.delay_value is None else self.formula(e.delay_value),
+                )
+                for e in effects
+            ]
+        return found
+
+    # -- the turn ----------------------------------------------------------------------------
+    def play(self, games: Games, last_turn: int) -> Any:
+        """Play every game on to `last_turn` or its terminal outcome; the turns each played."""
+        played = np.full(games.size, games.turn, dtype=np.int64)
+        with np.errstate(all="ignore"):
+            while games.turn < last_turn and games.running.any():
+                alive = games.running.copy()
+                self.turn(games, alive)
+                played[alive] = games.turn
+        return played
+
+    def turn(self, games: Games, alive: Mask) -> None:
+        """One turn of the games that are `alive`."""
+        games.begin_turn()
+        self.land_delayed(games, alive)
+        self.injects(games, alive)
+        moves: list[Move] = []
+        for _, actor_ids in self.program.phases:
+            chosen = {a: self.decide(games, self.program.actors[a], alive) for a in actor_ids}
+            planned = self.plan(games, actor_ids, chosen, alive)
+            moves += self.apply(games, planned)
+        self.update_beliefs(games, moves, alive)
+        for _, _, when, effects in self.program.rules:
+            fires = alive & (self.formula(when)(games) != 0.0)
+            if fires.any():
+                self.apply_effects(games, effects, fires)
+        self.outcomes(games, alive)
+
+    def land_delayed(self, games: Games, alive: Mask) -> None:
+        """Delayed writes due this turn, in the order they were queued."""
+        left = []
+        for entry in games.pending:
+            due = entry.mask & alive & (entry.lands <= games.turn)
+            if due.any():
+                games.apply(entry.row, entry.op, entry.amount, due)
+                entry.mask &= ~due
+            if entry.mask.any():
+                left.append(entry)
+        games.pending = left
+
+    def injects(self, games: Games, alive: Mask) -> None:
+        for i, inject in enumerate(self.program.injects):
+            can = alive.copy()
+            if inject.max_times is not None:
+                can &= games.inject_times[i] < inject.max_times
+            if inject.when is not None:
+                can &= self.formula(inject.when)(games) != 0.0
+            if games.turn in inject.turns:
+                fired = can
+            elif inject.probability is not None:
+                chance = first_min(1.0, first_max(0.0, self.formula(inject.probability)(games)))
+                roll = uniform_many(
+                    games.seed_keys, site_key(f"inject:{inject.id}", games.turn, "fires")
+                )
+                fired = can & (roll < chance)
+            else:
+                continue
+            if fired.any():
+                games.inject_times[i] += fired
+                self.apply_effects(games, inject.effects, fired)
+
+    # -- effects -----------------------------------------------------------------------------
+    def evaluate(self, games: Games, effects: list[CEffect]) -> Planned:
+        """Each effect with its amount and delay on the current state (nothing written)."""
+        out = []
+        for effect in self.compiled(effects):
+            amount = effect.amount(games)
+            delay: Value = effect.delay
+            if effect.delay_value is not None:
+                delay = exact(lambda t: float(whole_turns(t)), effect.delay_value(games))
+            out.append((effect, amount, delay))
+        return out
+
+    def write(self, games: Games, planned: Planned, mask: Mask) -> None:
+        """Apply planned writes now in the games of `mask`, or queue the delayed ones."""
+        for effect, amount, delay in planned:
+            now = (
+                mask & (delay == 0)
+                if isinstance(delay, np.ndarray)
+                else (mask if not delay else None)
+            )
+            later = (
+                mask & (delay > 0) if isinstance(delay, np.ndarray) else (mask if delay else None)
+            )
+            if now is not None and now.any():
+                games.apply(effect.row, effect.op, amount, now)
+            if later is not None and later.any():
+                lands = np.asarray(games.turn + np.asarray(delay, dtype=np.float64)).astype(
+                    np.int64
+                )
+                lands = np.broadcast_to(lands, (games.size,)).copy()
+                games.pending.append(
+                    Pending(
+                        lands, effect.row, effect.op, as_array(amount, games.size), later.copy()
+                    )
+                )
+
+    def apply_effects(self, games: Games, effects: list[CEffect], mask: Mask) -> None:
+        """Evaluate effects on the current state, then apply them (injects and rules)."""
+        self.write(games, self.evaluate(games, effects), mask)
+
+    # -- choosing ----------------------------------------------------------------------------
+    def legal(self, games: Games, action: CAction, planned: dict[int, Any] | None) -> Mask:
+        """Games in which `action` may be taken now after the `planned` uses of each action
+        (`CAction.illegal` and `excluded_by`)."""
+        key = self.keys[action.id]
+        already = 0 if planned is None else planned.get(self.action_at[action.id], 0)
+        ok = games.turn_count[key] + already < action.max_per_turn
+        if action.max_per_game is not None:
+            ok &= games.count[key] + already < action.max_per_game
+        if action.cooldown:
+            last = games.last_taken[self.action_at[action.id]]
+            ok &= ~((last != NEVER) & (games.turn - last <= action.cooldown))
+        if action.requires is not None:
+            ok &= self.formula(action.requires)(games) != 0.0
+        if planned and action.excludes:
+            for other in action.excludes:
+                uses = planned.get(self.action_at[other])
+                if uses is not None:
+                    ok &= uses == 0
+        return np.broadcast_to(ok, (games.size,)).copy()
+
+    def utility(
+        self, games: Games, actor: CActor, action: CAction, weights: dict[Any, Value]
+    ) -> tuple[Value, Value]:
+        """`policies.utility` per game: the total and the size of its parts."""
+        total: Value = 0.0
+        size: Value = 0.0
+        for term, delta in action.linear:
+            contribution = weights[term] * delta
+            total = total + contribution
+            size = size + abs(contribution)
+        odds: dict[str, Value] | None = None
+        for term, op, value, branch in action.scored:
+            amount = self.formula(value)(games)
+            change = (
+                amount
+                if op == "add"
+                else _expected_change(op, amount, games.x[self.layout.terms[term]])
+            )
+            if branch is not None:
+                if odds is None:
+                    odds = self.branch_odds(games, action)
+                change = change * odds[branch]
+            contribution = weights[term] * change
+            total = total + contribution
+            size = size + abs(contribution)
+        for _, term, op, value in action.foreseen:
+            amount = self.formula(value)(games)
+            change = (
+                amount
+                if op == "add"
+                else _expected_change(op, amount, games.x[self.layout.terms[term]])
+            )
+            contribution = weights[term] * change
+            total = total + contribution
+            size = size + abs(contribution)
+        cost = self.formula(action.cost)(games)
+        motive = self.formula(action.motive)(games)
+        total = total + (motive - cost)
+        size = size + (abs(motive) + abs(cost))
+        for responder, loss in action.deterred_by:
+            pair = self.layout.pairs[(actor.id, responder)]
+            expected = beta_mean(games.alpha[pair], games.beta[pair]) * self.formula(loss)(games)
+            total = total - expected
+            size = size + abs(expected)
+        return total, size
+
+    def branch_odds(self, games: Games, action: CAction) -> dict[str, Value]:
+        """`program.branch_odds` per game."""
+        odds: dict[str, Value] = {}
+        left: Value = 1.0
+        for b in action.branches:
+            if b.probability is None:
+                p = left
+            else:
+                p = first_min(left, first_max(0.0, self.formula(b.probability)(games)))
+            odds[b.name] = p
+            left = left - p
+        return odds
+
+    def weights(self, games: Games, actor: CActor) -> dict[Any, Value]:
+        return {term: self.formula(w)(games) for term, w in actor.objectives}
+
+    def decide(self, games: Games, actor: CActor, alive: Mask) -> list[Any]:
+        """The actor's moves in each game: one array of action indices per pick (-1: none)."""
+        doctrine = self.doctrines.get(actor.id)
+        if doctrine is not None:
+            return self.follow(games, actor, doctrine, alive)
+        return self.choose(games, actor, alive)
+
+    def choose(self, games: Games, actor: CActor, alive: Mask) -> list[Any]:
+        """`LogitPolicy.decide` per game: sequential logit picks within the budget."""
+        size, menu = games.size, actor.menu
+        if not menu or actor.budget_count <= 0:
+            return []
+        weights = self.weights(games, actor)
+        legal = np.stack([self.legal(games, a, None) for a in menu]) & alive
+        utilities = np.empty((len(menu), size))
+        for j, action in enumerate(menu):
+            total, big = self.utility(games, actor, action, weights)
+            utilities[j] = total
+            games.careful |= legal[j] & ~(as_array(big, size) <= BIG)
+        rationality = games.number(actor, "rationality")
+        probability = self.logit(games, utilities, legal, rationality, with_pass=True)[1]
+        pass_probability = first_max(0.0, 1.0 - _masked_sum(probability, legal))
+        costs = np.array([a.budget_cost for a in menu])
+        points: Value | None = actor.budget_points
+        candidates = legal.copy()
+        if points is not None:
+            candidates &= (costs <= points)[:, None]
+        picking = alive.copy()
+        planned = np.zeros((len(menu), size), dtype=np.int64)
+        index = np.array([self.action_at[a.id] for a in menu])
+        excludes = np.array([[b.id in a.excludes for b in menu] for a in menu], dtype=bool)
+        picks: list[Any] = []
+        last = None
+        for k in range(actor.budget_count):
+            if k:
+                assert last is not None
+                if points is not None:
+                    candidates &= costs[:, None] <= points
+                took = last >= 0
+                for j, action in enumerate(menu):
+                    again = took & (last == j)
+                    if again.any():
+                        key = self.keys[action.id]
+                        ok = games.turn_count[key] + planned[j] < action.max_per_turn
+                        if action.max_per_game is not None:
+                            ok &= games.count[key] + planned[j] < action.max_per_game
+                        candidates[j] &= ~again | ok
+                rows = np.where(took, last, 0)
+                candidates &= ~(excludes[rows].T & took)
+            picking &= candidates.any(axis=0)
+            if not picking.any():
+                break
+            draw = uniform_many(games.seed_keys, site_key(actor.id, games.turn, f"choice:{k}"))
+            chosen = self.pick_pass_or_option(
+                games, utilities, probability, candidates, pass_probability, rationality, draw
+            )
+            chosen = np.where(picking, chosen, -1)
+            picking &= chosen >= 0
+            picks.append(np.where(chosen >= 0, index[np.maximum(chosen, 0)], -1))
+            took = chosen >= 0
+            planned[np.maximum(chosen, 0), np.arange(size)] += took
+            if points is not None:
+                points = np.where(took, points - costs[np.maximum(chosen, 0)], points)
+            last = chosen
+        return picks
+
+    def logit(
+        self, games: Games, utilities: Array, mask: Any, rationality: Value, with_pass: bool
+    ) -> tuple[Value, Array]:
+        """`policies.logit` per game over the options of `mask` (after pass, utility 0, if
+        `with_pass`): the pass probability and each option's."""
+        scaled = rationality * utilities
+        top: Value = rationality * 0.0 if with_pass else -np.inf
+        first = not with_pass
+        for j in range(len(utilities)):
+            if first:
+                top = np.where(mask[j] & ~(top > -np.inf), scaled[j], top)
+            top = np.where(mask[j] & (scaled[j] > top), scaled[j], top)
+        weights = np.zeros_like(scaled)
+        where = np.nonzero(mask)
+        weights[where] = exact(math.exp, (scaled - top)[where])
+        total: Value = 0.0
+        count: Value = 0
+        pass_weight: Value = 0.0
+        if with_pass:
+            pass_weight = exact(math.exp, rationality * 0.0 - top)
+            total = pass_weight
+            count = 1
+        for j in range(len(utilities)):
+            total = total + np.where(mask[j], weights[j], 0.0)
+        count = count + mask.sum(axis=0)
+        games.careful |= mask.any(axis=0) & ~((total >= 1.0) & (total <= count))
+        return pass_weight / total, weights / total
+
+    def pick_pass_or_option(
+        self,
+        games: Games,
+        utilities: Array,
+        probability: Array,
+        candidates: Any,
+        pass_probability: Value,
+        rationality: Value,
+        draw: Array,
+    ) -> Any:
+        """`policies.pick_pass_or_option` per game: an option's index, or -1 for pass."""
+        size = games.size
+        total = pass_probability + _masked_sum(probability, candidates)
+        threshold = draw * total
+        running: Value = pass_probability
+        chosen = np.full(size, -1)
+        open_ = ~(threshold < running)
+        last = np.full(size, -1)
+        for j in range(len(probability)):
+            running = running + np.where(candidates[j], probability[j], 0.0)
+            hit = open_ & candidates[j] & (threshold < running)
+            chosen[hit] = j
+            open_ &= ~hit
+            last[candidates[j]] = j
+        chosen = np.where(open_, last, chosen)
+        small = total < _TINY_TOTAL
+        if small.any():
+            again = self.pick_again(games, utilities, candidates, rationality, draw)
+            chosen = np.where(small, again, chosen)
+        return chosen
+
+    def pick_again(
+        self, games: Games, utilities: Array, candidates: Any, rationality: Value, draw: Array
+    ) -> Any:
+        """`pick(logit([0] + candidates' utilities), draw) - 1` per game."""
+        pass_p, probability = self.logit(games, utilities, candidates, rationality, True)
+        return _pick(probability, candidates, draw, pass_p)
+
+    def follow(self, games: Games, actor: CActor, doctrine: CDoctrine, alive: Mask) -> list[Any]:
+        """`DoctrinePolicy.decide` per game: the first plan step that holds, its options in
+        order where they are legal and fit the budget."""
+        size = games.size
+        step = np.full(size, -1)
+        for i, (when, _) in enumerate(doctrine.plan):
+            holds = alive if when is None else alive & (self.formula(when)(games) != 0.0)
+            step = np.where((step < 0) & holds, i, step)
+        slots = np.full((max(actor.budget_count, 0), size), -1)
+        taken = np.zeros(size, dtype=np.int64)
+        points: Value | None = actor.budget_points
+        planned: dict[int, Any] = {}
+        menu = {a.id for a in actor.menu}
+        for i, (_, ids) in enumerate(doctrine.plan):
+            here = step == i
+            if not here.any():
+                continue
+            for action_id in ids:
+                if action_id not in menu:
+                    continue
+                action = self.program.actions[action_id]
+                ok = here & self.legal(games, action, planned) & (taken < actor.budget_count)
+                if points is not None:
+                    ok &= action.budget_cost <= points
+                    points = np.where(ok, points - action.budget_cost, points)
+                if ok.any():
+                    at = self.action_at[action_id]
+                    slots[taken[ok], np.nonzero(ok)[0]] = at
+                    planned[at] = planned.get(at, 0) + ok
+                    taken += ok
+        return list(slots)
+
+    # -- adjudicating ------------------------------------------------------------------------
+    def plan(
+        self, games: Games, actor_ids: list[str], chosen: dict[str, list[Any]], alive: Mask
+    ) -> list[PlannedMove]:
+        """`resolver.plan` per game: every move of the phase, in order, with its writes
+        (worked out on the phase's state: moves within a phase are simultaneous)."""
+        planned: list[PlannedMove] = []
+        for actor_id in actor_ids:
+            seen: dict[int, Any] = {}
+            for picks in chosen[actor_id]:
+                present = (picks >= 0) & alive
+                if not present.any():
+                    continue
+                index = np.ones(games.size, dtype=np.int64)
+                for at in np.unique(picks[present]):
+                    games_with = present & (picks == at)
+                    before = seen.get(int(at), 0)
+                    index = np.where(games_with, before + 1, index)
+                    seen[int(at)] = before + games_with
+                    for number in np.unique(index[games_with]):
+                        group = games_with & (index == number)
+                        action = self.layout.actions[int(at)]
+                        planned += self.plan_move(games, action, int(number), group)
+        return planned
+
+    def plan_move(
+        self, games: Games, proposal: CAction, index: int, group: Mask
+    ) -> list[PlannedMove]:
+        """Votes (with weaker drafts tabled after a veto), the die and the writes of one move
+        made by the games of `group`."""
+        out = []
+        key = f"t{games.turn}:{proposal.actor}:{proposal.id}#{index}"
+        voting = group
+        tabled = {proposal.id}
+        draft = proposal
+        while voting.any():
+            ballots: list[tuple[CAction, Mask]] = []
+            passed = voting.copy()
+            for voter in draft.voters:
+                on = key if draft is proposal else f"{key}:{draft.id}"
+                for ballot, cast in self.vote(games, voter, draft, f"{on}:vote:{voter}", voting):
+                    ballots.append((ballot, cast))
+                    if ballot.vote == "veto":
+                        passed &= ~cast
+            weaker = draft.fallback
+            moving = np.zeros_like(voting)
+            if weaker is not None and weaker.id not in tabled:
+                moving = voting & ~passed & self.legal(games, weaker, None)
+            staying = voting & ~moving
+            if staying.any():
+                out.append(
+                    self.plan_final(
+                        games, proposal, draft, index, ballots, staying, passed & staying
+                    )
+                )
+            if weaker is None or not moving.any():
+                break
+            voting = moving
+            draft = weaker
+            tabled.add(draft.id)
+        return out
+
+    def vote(
+        self, games: Games, voter: str, draft: CAction, key: str, voting: Mask
+    ) -> list[tuple[CAction, Mask]]:
+        """Each ballot of `voter` on `draft` with the games that cast it."""
+        actor = self.program.actors[voter]
+        ballots = actor.ballots[draft.id]
+        doctrine = self.doctrines.get(voter)
+        if doctrine is not None and draft.id in doctrine.ballots:
+            fixed = self.program.actions[doctrine.ballots[draft.id]]
+            return [(fixed, voting.copy())]
+        weights = self.weights(games, actor)
+        utilities = np.empty((len(ballots), games.size))
+        for j, ballot in enumerate(ballots):
+            total, big = self.utility(games, actor, ballot, weights)
+            utilities[j] = total
+            games.careful |= voting & ~(as_array(big, games.size) <= BIG)
+        mask = np.broadcast_to(voting, utilities.shape)
+        rationality = games.number(actor, "rationality")
+        probability = self.logit(games, utilities, mask, rationality, with_pass=False)[1]
+        draw = uniform_many(games.seed_keys, site_key(voter, games.turn, key))
+        chosen = _pick(probability, mask, draw, None)
+        return [(b, voting & (chosen == j)) for j, b in enumerate(ballots)]
+
+    def plan_final(
+        self,
+        games: Games,
+        proposal: CAction,
+        final: CAction,
+        index: int,
+        ballots: list[tuple[CAction, Mask]],
+        group: Mask,
+        passed: Mask,
+    ) -> PlannedMove:
+        """The writes of the games of `group`, whose last draft was `final`: ballots' effects,
+        then the effects (or the veto's) and the branch the die gives."""
+        writes: list[tuple[Planned, Mask]] = []
+        counted: list[tuple[CAction, Mask]] = []
+        for ballot, cast in ballots:
+            cast = cast & group
+            if cast.any():
+                writes.append((self.evaluate(games, ballot.effects), cast))
+                counted.append((ballot, cast))
+        vetoed = group & ~passed
+        if vetoed.any():
+            writes.append((self.evaluate(games, final.on_veto), vetoed))
+        branches: list[tuple[str, Mask]] = []
+        if passed.any():
+            writes.append((self.evaluate(games, final.effects), passed))
+            if final.branches:
+                odds = self.branch_odds(games, final)
+                roll = uniform_many(
+                    games.seed_keys,
+                    site_key(proposal.actor, games.turn, f"die:{proposal.id}#{index}"),
+                )
+                running: Value = 0.0
+                open_ = passed.copy()
+                fell = np.full(games.size, len(final.branches) - 1)
+                for j, b in enumerate(final.branches):
+                    running = running + odds[b.name]
+                    hit = open_ & (roll < running)
+                    fell[hit] = j
+                    open_ &= ~hit
+                for j, b in enumerate(final.branches):
+                    landed = passed & (fell == j)
+                    if landed.any():
+                        branches.append((f"{final.id}.{b.name}", landed))
+                        writes.append((self.evaluate(games, b.effects), landed))
+        return PlannedMove(Move(proposal, final, group, passed), counted, branches, writes)
+
+    def apply(self, games: Games, planned: list[PlannedMove]) -> list[Move]:
+        """`resolver.apply` per game: counts, writes, provocations and signals, move by move;
+        and the phase's escalation."""
+        phase: Value = 0.0
+        moves = []
+        for item in planned:
+            move = item.move
+            group, final, passed = move.games, move.final, move.passed
+            for ballot, cast in item.ballots:
+                self.take(games, ballot, cast)
+            self.take(games, move.proposal, group)
+            if final is not move.proposal:
+                self.take(games, final, group)
+            for name, landed in item.branches:
+                games.take(self.keys[name], landed)
+            for planned_writes, mask in item.writes:
+                self.write(games, planned_writes, mask)
+            phase = phase + np.where(group, games.number(final, "escalation"), 0.0)
+            moves.append(move)
+            if not passed.any():
+                continue
+            if final.provocation:
+                games.provoked[self.layout.actor_at[final.actor]] |= passed
+            signals = games.number(final, "signals")
+            heard_by = passed & (signals != 0.0)  # a signal of 0 is not sent at all
+            if final.observers is None and heard_by.any():
+                sender = self.layout.actor_at[final.actor]
+                for target in final.targets:
+                    heard = games.signals[self.layout.actor_at[target], sender]
+                    louder = noisy_or([heard, signals])
+                    games.signals[self.layout.actor_at[target], sender] = np.where(
+                        heard_by, louder, heard
+                    )
+        total = games.escalation + phase
+        if planned:
+            games.careful |= ~((total >= -BIG) & (total <= BIG))
+            games.escalation = total
+        return moves
+
+    def take(self, games: Games, action: CAction, mask: Mask) -> None:
+        games.take(self.keys[action.id], mask)
+        at = self.action_at[action.id]
+        games.last_taken[at] = np.where(mask, games.turn, games.last_taken[at])
+
+    # -- the end of the turn -----------------------------------------------------------------
+    def update_beliefs(self, games: Games, moves: list[Move], alive: Mask) -> None:
+        """`resolver.update_beliefs` per game."""
+        learning = first_max(0.0, self.formula(self.program.learning_rate)(games))
+        if not np.any(learning):
+            return
+        actors = list(self.program.actors)
+        chances: dict[tuple[str, str], tuple[Value, Mask]] = {}
+        for move in moves:
+            action = move.final
+            if not action.provocation:
+                continue
+            provoker = action.actor
+            observers = actors if action.observers is None else sorted(action.observers)
+            for responder, _ in action.deterred_by:
+                if responder == provoker:
+                    continue
+                for observer in observers:
+                    if observer == responder:
+                        continue
+                    miss: Value = 1.0
+                    for other in moves:
+                        final = other.final
+                        if (
+                            final.actor == responder
+                            and provoker in final.targets
+                            and (final.observers is None or observer in final.observers)
+                        ):
+                            strength = games.number(final, "signals")
+                            s = select(strength > 1.0, 1.0, select(strength >= 0.0, strength, 0.0))
+                            miss = miss * np.where(other.passed, 1.0 - s, 1.0)
+                    strength_now = 1.0 - miss
+                    pair = (observer, responder)
+                    chance, present = chances.get(pair, (0.0, np.zeros(games.size, dtype=bool)))
+                    better = move.games & (strength_now > chance)
+                    chances[pair] = (np.where(better, strength_now, chance), present | move.games)
+        cap = self.program.max_belief_strength
+        for pair, (strength, present) in sorted(chances.items()):
+            learns = present & alive & (learning != 0.0)
+            if not learns.any():
+                continue
+            at = self.layout.pairs[pair]
+            a, b = games.alpha[at], games.beta[at]
+            alpha = a + learning * strength
+            beta = b + learning * (1.0 - strength)
+            total = alpha + beta
+            over = total > cap
+            alpha = np.where(over, alpha * cap / total, alpha)
+            beta = np.where(over, beta * cap / total, beta)
+            games.careful |= learns & ~(
+                (alpha > 0.0) & (alpha < np.inf) & (beta > 0.0) & (beta < np.inf)
+            )
+            games.alpha[at] = np.where(learns, alpha, a)
+            games.beta[at] = np.where(learns, beta, b)
+
+    def outcomes(self, games: Games, alive: Mask) -> None:
+        ended = np.zeros(games.size, dtype=bool)
+        for i, (_, _, when, terminal) in enumerate(self.program.outcomes):
+            happened = alive & (self.formula(when)(games) != 0.0)
+            games.outcomes[i] = np.where(
+                happened & (games.outcomes[i] == 0), games.turn, games.outcomes[i]
+            )
+            if terminal:
+                ended |= happened
+        games.running &= ~ended
+
+
+def _expected_change(op: str, amount: Value, old: Value) -> Value:
+    """`policies.expected_change` per game."""
+    if op == "mul":
+        return old * (amount - 1)
+    return amount - old
+
+
+def _masked_sum(values: Array, mask: Any) -> Value:
+    """sum(v for the options of mask), in order from 0, per game (as Python's sum does)."""
+    total: Value = 0.0
+    for j in range(len(values)):
+        total = total + np.where(mask[j], values[j], 0.0)
+    return total
+
+
+def _pick(probability: Array, mask: Any, draw: Array, pass_probability: Value | None) -> Any:
+    """`policies.pick` per game over [pass] + the options of mask: an index (-1 for pass)."""
+    size = len(draw)
+    running: Value = 0.0
+    chosen = np.full(size, -2)
+    last = np.full(size, -1)
+    if pass_probability is not None:
+        running = running + pass_probability
+        chosen = np.where(draw < running, -1, chosen)
+    for j in range(len(probability)):
+        running = running + np.where(mask[j], probability[j], 0.0)
+        hit = (chosen == -2) & mask[j] & (draw < running)
+        chosen[hit] = j
+        last[mask[j]] = j
+    return np.where(chosen == -2, last, chosen)
