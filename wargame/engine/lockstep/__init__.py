@@ -11,6 +11,7 @@ again, one by one, by the reference engine.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from wargame.engine.model import WargameModel, sampled_inputs
 if TYPE_CHECKING:
     from wargame.scenario.loading import Scenario
 
-__all__ = ["Unsupported", "play", "supported"]
+__all__ = ["Results", "Unsupported", "play", "summary_row", "supported"]
 
 
 def supported(scenario: Scenario) -> str | None:
@@ -35,13 +36,42 @@ def supported(scenario: Scenario) -> str | None:
     return None
 
 
+@dataclass(slots=True)
+class Results:
+    """What Monte Carlo keeps of K games, as columns named as a batch names them: turns,
+    escalation, outcome.ID (the turn it happened, 0 if it did not), count.KEY, final.VAR and
+    final.ACTOR.ATTR (rounded to 6 places, as `WargameModel.summary` rounds them)."""
+
+    seeds: list[int]
+    columns: dict[str, Any]
+
+    def row(self, game: int) -> dict[str, Any]:
+        """One game's values as `batch.worker.summary_row` gives them for the reference's
+        summary (an outcome that did not happen is None, an action never taken has no count)."""
+        row: dict[str, Any] = {}
+        for name, column in self.columns.items():
+            value = column[game].item()
+            if name.startswith("outcome."):
+                value = value or None
+            elif name.startswith("count.") and not value:
+                continue
+            row[name] = value
+        return row
+
+    def replace(self, game: int, row: dict[str, Any]) -> None:
+        """Put a game's row from the reference engine in place of the lockstep one."""
+        for name, column in self.columns.items():
+            value = row.get(name)
+            column[game] = 0 if value is None else value
+
+
 def play(
     scenario: Scenario,
     seeds: Sequence[int],
     inputs: Sequence[Mapping[str, float]] | None = None,
-) -> list[dict[str, Any]]:
-    """The summaries of the games with these seeds (and sampled inputs, one mapping per
-    game), played together; raises Unsupported for a scenario it does not play."""
+) -> Results:
+    """The results of the games with these seeds (and sampled inputs, one mapping per game),
+    played together; raises Unsupported for a scenario it does not play."""
     engine = _engine(scenario, sampling=inputs is not None)
     arrays: dict[str, Any] | None = None
     full: list[dict[str, float]] = []
@@ -50,16 +80,30 @@ def play(
         arrays = {path: np.array([f[path] for f in full]) for path in full[0]} if full else {}
     games = Games.start(engine.program, engine.layout, list(seeds), arrays)
     played = engine.play(games, scenario.spec.scenario.turns)
-    out = _summaries(scenario, engine, games, played)
+    results = Results(list(seeds), _columns(engine, games, played))
     for i in np.nonzero(games.careful)[0].tolist():
         model = WargameModel(
             scenario, seed=seeds[i], record=False, inputs=full[i] if inputs is not None else None
         )
         try:
-            out[i] = model.run().summary()
+            results.replace(i, summary_row(model.run().summary()))
         finally:
             model.release()
-    return out
+    return results
+
+
+def summary_row(summary: dict[str, Any]) -> dict[str, Any]:
+    """The batch columns of one game's `WargameModel.summary()`."""
+    row: dict[str, Any] = {
+        "turns": summary["turns_played"],
+        "escalation": summary["escalation_total"],
+    }
+    row |= {f"outcome.{k}": v for k, v in summary["outcomes"].items()}
+    row |= {f"count.{k}": v for k, v in summary["counts"].items()}
+    row |= {f"final.{k}": v for k, v in summary["final"]["variables"].items()}
+    for actor, attrs in summary["final"]["attributes"].items():
+        row |= {f"final.{actor}.{k}": v for k, v in attrs.items()}
+    return row
 
 
 def _engine(scenario: Scenario, sampling: bool) -> Lockstep:
@@ -68,42 +112,38 @@ def _engine(scenario: Scenario, sampling: bool) -> Lockstep:
     return Lockstep(scenario, program, controllers)
 
 
-def _summaries(
-    scenario: Scenario, engine: Lockstep, games: Games, played: Any
-) -> list[dict[str, Any]]:
-    """`WargameModel.summary()` of each game."""
+def _columns(engine: Lockstep, games: Games, played: Any) -> dict[str, Any]:
+    """The games' batch columns."""
     program, layout = engine.program, engine.layout
-    x = [[round(v, 6) for v in column] for column in games.x.T.tolist()]
-    rows = [(term, row) for term, row in layout.terms.items()]
-    variables = [(term[1], row) for term, row in rows if term[0] == "v"]
-    attributes: dict[str, list[tuple[str, int]]] = {}
-    for term, row in rows:
-        if term[0] == "a":
-            attributes.setdefault(term[1], []).append((term[2], row))
-    keys = sorted(layout.keys.items())
-    counts = games.count.T.tolist()
-    outcomes = games.outcomes.T.tolist()
-    escalation = [round(v, 6) for v in games.escalation.tolist()]
-    names = [o[0] for o in program.outcomes]
-    turns = played.tolist()
-    out = []
-    for g, seed in enumerate(games.seeds):
-        values, counted = x[g], counts[g]
-        out.append(
-            {
-                "seed": seed,
-                "variant": scenario.variant,
-                "turns_played": turns[g],
-                "outcomes": {n: (t or None) for n, t in zip(names, outcomes[g], strict=True)},
-                "counts": {k: counted[i] for k, i in keys if counted[i]},
-                "escalation_total": escalation[g],
-                "final": {
-                    "variables": {name: values[row] for name, row in variables},
-                    "attributes": {
-                        actor: {attr: values[row] for attr, row in pairs}
-                        for actor, pairs in attributes.items()
-                    },
-                },
-            }
-        )
+    columns: dict[str, Any] = {
+        "turns": played.copy(),
+        "escalation": round6(games.escalation),
+    }
+    for i, (name, _, _, _) in enumerate(program.outcomes):
+        columns[f"outcome.{name}"] = games.outcomes[i].copy()
+    for key, row in sorted(layout.keys.items()):
+        columns[f"count.{key}"] = games.count[row].copy()
+    rounded = round6(games.x)
+    for term, row in layout.terms.items():
+        if term[0] == "v":
+            columns[f"final.{term[1]}"] = rounded[row]
+        elif term[0] == "a":
+            columns[f"final.{term[1]}.{term[2]}"] = rounded[row]
+    return columns
+
+
+def round6(values: Any) -> Any:
+    """Python's round(v, 6) of every value (correctly rounded, half to even), fast.
+
+    numpy's own rounding multiplies by 1e6 first, and where that product lands within its
+    rounding error of a half the two can part; those few values, and the ones too large to
+    carry six decimals, are rounded by Python.
+    """
+    scaled = values * 1e6
+    out = np.rint(scaled) / 1e6
+    size = np.abs(scaled)
+    unsure = ~(size < 2.0**52) | (np.abs(scaled - np.floor(scaled) - 0.5) <= size * 2.0**-52)
+    if unsure.any():
+        where = np.nonzero(unsure)
+        out[where] = [round(v, 6) for v in values[where].tolist()]
     return out

@@ -91,6 +91,8 @@ class Lockstep:
             if actor.schedule:
                 raise Unsupported(f"{actor.id} has a schedule")
         self.effects: dict[int, list[Effect]] = {}
+        self.phase: dict[Any, Any] = {}
+        """What planning the phase in hand has worked out (its state does not change)."""
         self.action_at = self.layout.action_at
         self.keys = self.layout.keys
 
@@ -183,6 +185,14 @@ class Lockstep:
                 delay = exact(lambda t: float(whole_turns(t)), effect.delay_value(games))
             out.append((effect, amount, delay))
         return out
+
+    def planned(self, games: Games, effects: list[CEffect]) -> Planned:
+        """`evaluate` within a phase's plan, once per list of effects: every group of games
+        making a move reads the same state."""
+        found = self.phase.get(id(effects))
+        if found is None:
+            found = self.phase[id(effects)] = self.evaluate(games, effects)
+        return found
 
     def write(self, games: Games, planned: Planned, mask: Mask) -> None:
         """Apply planned writes now in the games of `mask`, or queue the delayed ones."""
@@ -466,6 +476,7 @@ class Lockstep:
         """`resolver.plan` per game: every move of the phase, in order, with its writes
         (worked out on the phase's state: moves within a phase are simultaneous)."""
         planned: list[PlannedMove] = []
+        self.phase = {"alive": alive}
         for actor_id in actor_ids:
             seen: dict[int, Any] = {}
             for picks in chosen[actor_id]:
@@ -531,17 +542,20 @@ class Lockstep:
         if doctrine is not None and draft.id in doctrine.ballots:
             fixed = self.program.actions[doctrine.ballots[draft.id]]
             return [(fixed, voting.copy())]
-        weights = self.weights(games, actor)
-        utilities = np.empty((len(ballots), games.size))
-        for j, ballot in enumerate(ballots):
-            total, big = self.utility(games, actor, ballot, weights)
-            utilities[j] = total
-            games.careful |= voting & ~(as_array(big, games.size) <= BIG)
-        mask = np.broadcast_to(voting, utilities.shape)
-        rationality = games.number(actor, "rationality")
-        probability = self.logit(games, utilities, mask, rationality, with_pass=False)[1]
-        draw = uniform_many(games.seed_keys, site_key(voter, games.turn, key))
-        chosen = _pick(probability, mask, draw, None)
+        chosen = self.phase.get(("vote", key))
+        if chosen is None:  # the same in every group: worked out on the phase's state
+            alive = self.phase["alive"]
+            weights = self.weights(games, actor)
+            utilities = np.empty((len(ballots), games.size))
+            for j, ballot in enumerate(ballots):
+                total, big = self.utility(games, actor, ballot, weights)
+                utilities[j] = total
+                games.careful |= alive & ~(as_array(big, games.size) <= BIG)
+            mask = np.broadcast_to(alive, utilities.shape)
+            rationality = games.number(actor, "rationality")
+            probability = self.logit(games, utilities, mask, rationality, with_pass=False)[1]
+            draw = uniform_many(games.seed_keys, site_key(voter, games.turn, key))
+            chosen = self.phase[("vote", key)] = _pick(probability, mask, draw, None)
         return [(b, voting & (chosen == j)) for j, b in enumerate(ballots)]
 
     def plan_final(
@@ -561,16 +575,18 @@ class Lockstep:
         for ballot, cast in ballots:
             cast = cast & group
             if cast.any():
-                writes.append((self.evaluate(games, ballot.effects), cast))
+                writes.append((self.planned(games, ballot.effects), cast))
                 counted.append((ballot, cast))
         vetoed = group & ~passed
         if vetoed.any():
-            writes.append((self.evaluate(games, final.on_veto), vetoed))
+            writes.append((self.planned(games, final.on_veto), vetoed))
         branches: list[tuple[str, Mask]] = []
         if passed.any():
-            writes.append((self.evaluate(games, final.effects), passed))
+            writes.append((self.planned(games, final.effects), passed))
             if final.branches:
-                odds = self.branch_odds(games, final)
+                odds = self.phase.get(("odds", final.id))
+                if odds is None:
+                    odds = self.phase[("odds", final.id)] = self.branch_odds(games, final)
                 roll = uniform_many(
                     games.seed_keys,
                     site_key(proposal.actor, games.turn, f"die:{proposal.id}#{index}"),
@@ -587,7 +603,7 @@ class Lockstep:
                     landed = passed & (fell == j)
                     if landed.any():
                         branches.append((f"{final.id}.{b.name}", landed))
-                        writes.append((self.evaluate(games, b.effects), landed))
+                        writes.append((self.planned(games, b.effects), landed))
         return PlannedMove(Move(proposal, final, group, passed), counted, branches, writes)
 
     def apply(self, games: Games, planned: list[PlannedMove]) -> list[Move]:
@@ -642,6 +658,7 @@ class Lockstep:
             return
         actors = list(self.program.actors)
         chances: dict[tuple[str, str], tuple[Value, Mask]] = {}
+        heard: dict[tuple[str, str, str], Value] = {}
         for move in moves:
             action = move.final
             if not action.provocation:
@@ -654,18 +671,11 @@ class Lockstep:
                 for observer in observers:
                     if observer == responder:
                         continue
-                    miss: Value = 1.0
-                    for other in moves:
-                        final = other.final
-                        if (
-                            final.actor == responder
-                            and provoker in final.targets
-                            and (final.observers is None or observer in final.observers)
-                        ):
-                            strength = games.number(final, "signals")
-                            s = select(strength > 1.0, 1.0, select(strength >= 0.0, strength, 0.0))
-                            miss = miss * np.where(other.passed, 1.0 - s, 1.0)
-                    strength_now = 1.0 - miss
+                    strength_now = heard.get((provoker, responder, observer))
+                    if strength_now is None:
+                        strength_now = heard[(provoker, responder, observer)] = self.answer(
+                            games, moves, provoker, responder, observer
+                        )
                     pair = (observer, responder)
                     chance, present = chances.get(pair, (0.0, np.zeros(games.size, dtype=bool)))
                     better = move.games & (strength_now > chance)
@@ -688,6 +698,24 @@ class Lockstep:
             )
             games.alpha[at] = np.where(learns, alpha, a)
             games.beta[at] = np.where(learns, beta, b)
+
+    def answer(
+        self, games: Games, moves: list[Move], provoker: str, responder: str, observer: str
+    ) -> Value:
+        """The strength of the responder's answer to the provoker that the observer saw this
+        turn: the noisy-or of the signals of its passed moves, in the order they were made."""
+        miss: Value = 1.0
+        for other in moves:
+            final = other.final
+            if (
+                final.actor == responder
+                and provoker in final.targets
+                and (final.observers is None or observer in final.observers)
+            ):
+                strength = games.number(final, "signals")
+                s = select(strength > 1.0, 1.0, select(strength >= 0.0, strength, 0.0))
+                miss = miss * np.where(other.passed, 1.0 - s, 1.0)
+        return 1.0 - miss
 
     def outcomes(self, games: Games, alive: Mask) -> None:
         ended = np.zeros(games.size, dtype=bool)

@@ -36,7 +36,7 @@ def finite(value: Value) -> Value:
     if isinstance(value, float | int | xp.floating):
         v = float(value)
         return 0.0 if v != v else max(-BIG, min(BIG, v))
-    return xp.clip(xp.nan_to_num(value, nan=0.0, posinf=BIG, neginf=-BIG), -BIG, BIG)
+    return xp.where(value == value, xp.minimum(xp.maximum(value, -BIG), BIG), 0.0)
 
 
 def first_max(current: Value, other: Value) -> Value:
