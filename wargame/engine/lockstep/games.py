@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from wargame.engine.lockstep.xp import Array, Mask, Value, as_array, first_max, first_min, xp
+from wargame.engine.lockstep.xp import Array, Mask, Value, xp
 from wargame.engine.program import CAction, Program
 from wargame.engine.rng import seed_key
 from wargame.engine.state import DeterrenceState, Term
@@ -106,6 +106,8 @@ class Games:
     are played again by the reference engine."""
     inputs: dict[str, Array]
     bound: dict[tuple[int, str], Array]
+    low: list[float] = field(default_factory=list)
+    high: list[float] = field(default_factory=list)
     turn: int = 0
     pending: list[Pending] = field(default_factory=list)
 
@@ -167,6 +169,8 @@ class Games:
             careful=np.zeros(size, dtype=bool),
             inputs=dict(inputs or {}),
             bound={},
+            low=layout.low.tolist(),
+            high=layout.high.tolist(),
             turn=state.turn,
         )
         for i, (oid, _, _, _) in enumerate(program.outcomes):
@@ -193,9 +197,11 @@ class Games:
     def put(self, row: int, value: Value, mask: Mask) -> None:
         """Write a term in the games of `mask`, clamped to its bounds (NaN becomes the lower
         bound), as `DeterrenceState.put` does."""
-        low, high = float(self.layout.low[row]), float(self.layout.high[row])
-        v = as_array(value, self.size)
-        v = np.where(np.isnan(v), low, first_min(high, first_max(low, v)))
+        low, high = self.low[row], self.high[row]
+        # numpy's max and min keep the first of equal values, as Python's do; NaN they pass on
+        v = np.minimum(high, np.maximum(low, value))
+        if np.isnan(v).any():
+            v = np.where(np.isnan(v), low, v)
         np.copyto(self.x[row], v, where=mask)
 
     def apply(self, row: int, op: str, amount: Value, mask: Mask) -> None:

@@ -10,7 +10,6 @@ same order as the reference takes it for each game, so the floats are summed the
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +34,10 @@ from wargame.scenario.loading import Scenario
 
 _TINY_TOTAL = 1e-6
 """Below this, `pick_pass_or_option` works the logit out again (see policies)."""
+_TIE = 1e-12
+"""A draw this close to where one option's share ends and the next begins is a tie the
+engines could split differently: numpy's exp and Python's may part in the last bit (about
+1e-16 here). Such a game (about one in 10^9) is played again by the reference engine."""
 
 
 @dataclass(slots=True)
@@ -383,14 +386,12 @@ class Lockstep:
             if first:
                 top = np.where(mask[j] & ~(top > -np.inf), scaled[j], top)
             top = np.where(mask[j] & (scaled[j] > top), scaled[j], top)
-        weights = np.zeros_like(scaled)
-        where = np.nonzero(mask)
-        weights[where] = exact(math.exp, (scaled - top)[where])
+        weights = np.where(mask, np.exp(np.where(mask, scaled - top, 0.0)), 0.0)
         total: Value = 0.0
         count: Value = 0
         pass_weight: Value = 0.0
         if with_pass:
-            pass_weight = exact(math.exp, rationality * 0.0 - top)
+            pass_weight = np.exp(rationality * 0.0 - top)
             total = pass_weight
             count = 1
         for j in range(len(utilities)):
@@ -416,15 +417,18 @@ class Lockstep:
         running: Value = pass_probability
         chosen = np.full(size, -1)
         open_ = ~(threshold < running)
+        near = np.abs(threshold - running) <= _TIE
         last = np.full(size, -1)
         for j in range(len(probability)):
             running = running + np.where(candidates[j], probability[j], 0.0)
             hit = open_ & candidates[j] & (threshold < running)
+            near |= candidates[j] & (np.abs(threshold - running) <= _TIE)
             chosen[hit] = j
             open_ &= ~hit
             last[candidates[j]] = j
         chosen = np.where(open_, last, chosen)
         small = total < _TINY_TOTAL
+        games.careful |= np.where(small, False, near) | (np.abs(total - _TINY_TOTAL) <= _TIE)
         if small.any():
             again = self.pick_again(games, utilities, candidates, rationality, draw)
             chosen = np.where(small, again, chosen)
@@ -435,7 +439,7 @@ class Lockstep:
     ) -> Any:
         """`pick(logit([0] + candidates' utilities), draw) - 1` per game."""
         pass_p, probability = self.logit(games, utilities, candidates, rationality, True)
-        return _pick(probability, candidates, draw, pass_p)
+        return _pick(games, probability, candidates, draw, pass_p)
 
     def follow(self, games: Games, actor: CActor, doctrine: CDoctrine, alive: Mask) -> list[Any]:
         """`DoctrinePolicy.decide` per game: the first plan step that holds, its options in
@@ -555,7 +559,7 @@ class Lockstep:
             rationality = games.number(actor, "rationality")
             probability = self.logit(games, utilities, mask, rationality, with_pass=False)[1]
             draw = uniform_many(games.seed_keys, site_key(voter, games.turn, key))
-            chosen = self.phase[("vote", key)] = _pick(probability, mask, draw, None)
+            chosen = self.phase[("vote", key)] = _pick(games, probability, mask, draw, None)
         return [(b, voting & (chosen == j)) for j, b in enumerate(ballots)]
 
     def plan_final(
@@ -744,18 +748,24 @@ def _masked_sum(values: Array, mask: Any) -> Value:
     return total
 
 
-def _pick(probability: Array, mask: Any, draw: Array, pass_probability: Value | None) -> Any:
+def _pick(
+    games: Games, probability: Array, mask: Any, draw: Array, pass_probability: Value | None
+) -> Any:
     """`policies.pick` per game over [pass] + the options of mask: an index (-1 for pass)."""
     size = len(draw)
     running: Value = 0.0
     chosen = np.full(size, -2)
     last = np.full(size, -1)
+    near = np.zeros(size, dtype=bool)
     if pass_probability is not None:
         running = running + pass_probability
         chosen = np.where(draw < running, -1, chosen)
+        near |= np.abs(draw - running) <= _TIE
     for j in range(len(probability)):
         running = running + np.where(mask[j], probability[j], 0.0)
         hit = (chosen == -2) & mask[j] & (draw < running)
+        near |= mask[j] & (np.abs(draw - running) <= _TIE)
         chosen[hit] = j
         last[mask[j]] = j
+    games.careful |= near
     return np.where(chosen == -2, last, chosen)
