@@ -197,23 +197,29 @@ class Games:
     def put(self, row: int, value: Value, mask: Mask) -> None:
         """Write a term in the games of `mask`, clamped to its bounds (NaN becomes the lower
         bound), as `DeterrenceState.put` does."""
-        low, high = self.low[row], self.high[row]
-        # numpy's max and min keep the first of equal values, as Python's do; NaN they pass on
-        v = np.minimum(high, np.maximum(low, value))
-        if np.isnan(v).any():
-            v = np.where(np.isnan(v), low, v)
-        np.copyto(self.x[row], v, where=mask)
+        self.apply(row, "set", value, mask)
 
     def apply(self, row: int, op: str, amount: Value, mask: Mask) -> None:
-        """add / mul / set `amount` to a term in the games of `mask`."""
-        before = self.x[row]
+        """add / mul / set `amount` to a term in the games of `mask`, clamped to its bounds
+        (NaN becomes the lower bound), as `DeterrenceState.apply` and `put` do."""
+        where = np.flatnonzero(mask)  # a few games make most moves: touch only theirs
+        if not len(where):
+            return
+        if isinstance(amount, np.ndarray):
+            amount = amount[where]
+        before = self.x[row, where]
         if op == "add":
             after = before + amount
         elif op == "mul":
             after = before * amount
         else:
             after = amount
-        self.put(row, after, mask)
+        low, high = self.low[row], self.high[row]
+        # numpy's max and min keep the first of equal values, as Python's do; NaN they pass on
+        v = np.minimum(high, np.maximum(low, after))
+        if np.isnan(v).any():
+            v = np.where(np.isnan(v), low, v)
+        self.x[row, where] = v
 
     def take(self, key: int, mask: Mask) -> None:
         """One more use of a counter key (an action or 'action.branch') this turn."""
