@@ -29,6 +29,7 @@ from conftest import records_json, tiny_data
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from wargame.engine import lockstep
 from wargame.engine.model import WargameModel, escalation_sum
 from wargame.engine.policies import Scored, logit, pick, pick_pass_or_option
 from wargame.engine.resolver import learn
@@ -524,6 +525,36 @@ def test_no_nan_or_infinity_enters_the_game(data, seed, save_after, sample, more
         again = WargameModel.restore(scenario, json.loads(saved)).run()
         assert json_text(again.snapshot()) == final
     model.release()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=scenarios(), first=st.integers(0, 2**64 - 40), sample=st.booleans(), more=st.data())
+def test_the_lockstep_engine_plays_hostile_numbers_as_the_reference_does(
+    data, first, sample, more
+):
+    """Sixteen games of a random scenario in lockstep, each against the reference engine's
+    summary: overflowing parts, huge beliefs and escalation included (those games the
+    lockstep engine hands back to the reference, which must give the same rows)."""
+    scenario = load(data)
+    assume(lockstep.supported(scenario) is None)
+    seeds = [(first + i * 7919) % 2**64 for i in range(16)]
+    inputs = None
+    if sample:
+        inputs = [
+            {u.path: more.draw(within(u.low, u.high)) for u in scenario.sampled} for _ in seeds
+        ]
+    played = lockstep.play(scenario, seeds, inputs)
+    for i, seed in enumerate(seeds):
+        model = WargameModel(
+            scenario, seed=seed, record=False, inputs=inputs[i] if inputs else None
+        )
+        expected = lockstep.summary_row(model.run().summary())
+        model.release()
+        assert json_text(played.row(i)) == json_text(expected), f"game {i}, seed {seed}"
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

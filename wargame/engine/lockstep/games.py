@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from wargame.engine.lockstep.xp import Array, Mask, Value, xp
+from wargame.engine.lockstep.xp import Array, Mask, Value, first_max, first_min, xp
 from wargame.engine.program import CAction, Program
 from wargame.engine.rng import seed_key
 from wargame.engine.state import DeterrenceState, Term
@@ -214,12 +214,10 @@ class Games:
             after = before * amount
         else:
             after = amount
+        # Python's min(high, max(low, v)): NaN (never greater) becomes low, and of two
+        # equal numbers (0.0 and -0.0) the bound is kept, as numpy's maximum does not
         low, high = self.low[row], self.high[row]
-        # numpy's max and min keep the first of equal values, as Python's do; NaN they pass on
-        v = np.minimum(high, np.maximum(low, after))
-        if np.isnan(v).any():
-            v = np.where(np.isnan(v), low, v)
-        self.x[row, where] = v
+        self.x[row, where] = first_min(high, first_max(low, after))
 
     def take(self, key: int, mask: Mask) -> None:
         """One more use of a counter key (an action or 'action.branch') this turn."""
