@@ -62,6 +62,31 @@ class Move:
     passed: Mask
 
 
+@dataclass(slots=True)
+class Picks:
+    """One actor's moves this turn in each game, in order: `slots[i, g]` is the action index
+    of game g's i-th move (-1: none), with the budget used so far."""
+
+    slots: Any
+    taken: Any
+    points: Value | None
+    planned: dict[int, Any]
+    """Action index -> how many times each game has it among its moves."""
+
+    @classmethod
+    def empty(cls, actor: CActor, size: int) -> Picks:
+        slots = np.full((max(actor.budget_count, 0), size), -1)
+        return cls(slots, np.zeros(size, dtype=np.int64), actor.budget_points, {})
+
+    def add(self, action: int, mask: Mask, cost: float) -> None:
+        """The games of `mask` take the action as their next move."""
+        self.slots[self.taken[mask], np.flatnonzero(mask)] = action
+        self.planned[action] = self.planned.get(action, 0) + mask
+        self.taken = self.taken + mask
+        if self.points is not None:
+            self.points = np.where(mask, self.points - cost, self.points)
+
+
 Planned = list[tuple[Effect, Value, Value]]
 """Writes worked out but not yet made: each effect with its amount and delay."""
 
@@ -90,9 +115,6 @@ class Lockstep:
                 raise Unsupported(f"{actor_id} is played by a person")
             if controller.startswith("script:"):
                 self.doctrines[actor_id] = program.doctrines[controller.split(":", 1)[1]]
-        for actor in program.actors.values():
-            if actor.schedule:
-                raise Unsupported(f"{actor.id} has a schedule")
         self.effects: dict[int, list[Effect]] = {}
         self.phase: dict[Any, Any] = {}
         """What planning the phase in hand has worked out (its state does not change)."""
@@ -308,20 +330,65 @@ class Lockstep:
     def weights(self, games: Games, actor: CActor) -> dict[Any, Value]:
         return {term: self.formula(w)(games) for term, w in actor.objectives}
 
-    def decide(self, games: Games, actor: CActor, alive: Mask) -> list[Any]:
-        """The actor's moves in each game: one array of action indices per pick (-1: none)."""
+    def decide(self, games: Games, actor: CActor, alive: Mask) -> Picks:
+        """The actor's moves in each game: the scheduled ones first, then its controller's."""
+        picks = Picks.empty(actor, games.size)
+        if actor.schedule:
+            self.scheduled(games, actor, alive, picks)
         doctrine = self.doctrines.get(actor.id)
         if doctrine is not None:
-            return self.follow(games, actor, doctrine, alive)
-        return self.choose(games, actor, alive)
+            self.follow(games, actor, doctrine, alive, picks)
+        else:
+            self.choose(games, actor, alive, picks)
+        return picks
 
-    def choose(self, games: Games, actor: CActor, alive: Mask) -> list[Any]:
-        """`LogitPolicy.decide` per game: sequential logit picks within the budget."""
+    def take_in_order(
+        self, games: Games, actor: CActor, action: CAction, mask: Mask, picks: Picks
+    ) -> None:
+        """Take `action` in the games of `mask` where it is legal after the moves so far and
+        fits the budget left (as schedules and doctrines do, one listed option at a time)."""
+        ok = mask & self.legal(games, action, picks.planned) & (picks.taken < actor.budget_count)
+        if picks.points is not None:
+            ok &= action.budget_cost <= picks.points
+        if ok.any():
+            picks.add(self.action_at[action.id], ok, action.budget_cost)
+
+    def scheduled(self, games: Games, actor: CActor, alive: Mask, picks: Picks) -> None:
+        """`schedule.scheduled_moves` per game: the entries of this turn whose `when` holds."""
+        for entry in actor.schedule:
+            if games.turn not in entry.turns:
+                continue
+            holds = alive
+            if entry.when is not None:
+                holds = alive & (self.formula(entry.when)(games) != 0.0)
+            for action in entry.actions:
+                self.take_in_order(games, actor, action, holds, picks)
+
+    def follow(
+        self, games: Games, actor: CActor, doctrine: CDoctrine, alive: Mask, picks: Picks
+    ) -> None:
+        """`DoctrinePolicy.decide` per game: the first plan step that holds, its options in
+        order where they are legal and fit the budget."""
+        step = np.full(games.size, -1)
+        for i, (when, _) in enumerate(doctrine.plan):
+            holds = alive if when is None else alive & (self.formula(when)(games) != 0.0)
+            step = np.where((step < 0) & holds, i, step)
+        menu = {a.id for a in actor.menu}
+        for i, (_, ids) in enumerate(doctrine.plan):
+            here = step == i
+            if not here.any():
+                continue
+            for action_id in ids:
+                if action_id in menu:
+                    self.take_in_order(games, actor, self.program.actions[action_id], here, picks)
+
+    def choose(self, games: Games, actor: CActor, alive: Mask, picks: Picks) -> None:
+        """`LogitPolicy.decide` per game: sequential logit picks within the budget left."""
         size, menu = games.size, actor.menu
         if not menu or actor.budget_count <= 0:
-            return []
+            return
         weights = self.weights(games, actor)
-        legal = np.stack([self.legal(games, a, None) for a in menu]) & alive
+        legal = np.stack([self.legal(games, a, picks.planned) for a in menu]) & alive
         utilities = np.empty((len(menu), size))
         for j, action in enumerate(menu):
             total, big = self.utility(games, actor, action, weights)
@@ -331,29 +398,28 @@ class Lockstep:
         probability = self.logit(games, utilities, legal, rationality, with_pass=True)[1]
         pass_probability = first_max(0.0, 1.0 - _masked_sum(probability, legal))
         costs = np.array([a.budget_cost for a in menu])
-        points: Value | None = actor.budget_points
         candidates = legal.copy()
-        if points is not None:
-            candidates &= (costs <= points)[:, None]
+        if picks.points is not None:
+            candidates &= costs[:, None] <= picks.points
+        left = actor.budget_count - picks.taken
         picking = alive.copy()
-        planned = np.zeros((len(menu), size), dtype=np.int64)
         index = np.array([self.action_at[a.id] for a in menu])
         excludes = np.array([[b.id in a.excludes for b in menu] for a in menu], dtype=bool)
-        picks: list[Any] = []
         last = None
         for k in range(actor.budget_count):
+            picking &= k < left
             if k:
                 assert last is not None
-                if points is not None:
-                    candidates &= costs[:, None] <= points
+                if picks.points is not None:
+                    candidates &= costs[:, None] <= picks.points
                 took = last >= 0
                 for j, action in enumerate(menu):
                     again = took & (last == j)
-                    if again.any():
-                        key = self.keys[action.id]
-                        ok = games.turn_count[key] + planned[j] < action.max_per_turn
+                    if again.any():  # may it be taken once more?
+                        key, uses = self.keys[action.id], picks.planned[index[j]]
+                        ok = games.turn_count[key] + uses < action.max_per_turn
                         if action.max_per_game is not None:
-                            ok &= games.count[key] + planned[j] < action.max_per_game
+                            ok &= games.count[key] + uses < action.max_per_game
                         candidates[j] &= ~again | ok
                 rows = np.where(took, last, 0)
                 candidates &= ~(excludes[rows].T & took)
@@ -366,13 +432,9 @@ class Lockstep:
             )
             chosen = np.where(picking, chosen, -1)
             picking &= chosen >= 0
-            picks.append(np.where(chosen >= 0, index[np.maximum(chosen, 0)], -1))
-            took = chosen >= 0
-            planned[np.maximum(chosen, 0), np.arange(size)] += took
-            if points is not None:
-                points = np.where(took, points - costs[np.maximum(chosen, 0)], points)
+            for j in np.unique(chosen[chosen >= 0]).tolist():
+                picks.add(int(index[j]), chosen == j, menu[j].budget_cost)
             last = chosen
-        return picks
 
     def logit(
         self, games: Games, utilities: Array, mask: Any, rationality: Value, with_pass: bool
@@ -441,41 +503,9 @@ class Lockstep:
         pass_p, probability = self.logit(games, utilities, candidates, rationality, True)
         return _pick(games, probability, candidates, draw, pass_p)
 
-    def follow(self, games: Games, actor: CActor, doctrine: CDoctrine, alive: Mask) -> list[Any]:
-        """`DoctrinePolicy.decide` per game: the first plan step that holds, its options in
-        order where they are legal and fit the budget."""
-        size = games.size
-        step = np.full(size, -1)
-        for i, (when, _) in enumerate(doctrine.plan):
-            holds = alive if when is None else alive & (self.formula(when)(games) != 0.0)
-            step = np.where((step < 0) & holds, i, step)
-        slots = np.full((max(actor.budget_count, 0), size), -1)
-        taken = np.zeros(size, dtype=np.int64)
-        points: Value | None = actor.budget_points
-        planned: dict[int, Any] = {}
-        menu = {a.id for a in actor.menu}
-        for i, (_, ids) in enumerate(doctrine.plan):
-            here = step == i
-            if not here.any():
-                continue
-            for action_id in ids:
-                if action_id not in menu:
-                    continue
-                action = self.program.actions[action_id]
-                ok = here & self.legal(games, action, planned) & (taken < actor.budget_count)
-                if points is not None:
-                    ok &= action.budget_cost <= points
-                    points = np.where(ok, points - action.budget_cost, points)
-                if ok.any():
-                    at = self.action_at[action_id]
-                    slots[taken[ok], np.nonzero(ok)[0]] = at
-                    planned[at] = planned.get(at, 0) + ok
-                    taken += ok
-        return list(slots)
-
     # -- adjudicating ------------------------------------------------------------------------
     def plan(
-        self, games: Games, actor_ids: list[str], chosen: dict[str, list[Any]], alive: Mask
+        self, games: Games, actor_ids: list[str], chosen: dict[str, Picks], alive: Mask
     ) -> list[PlannedMove]:
         """`resolver.plan` per game: every move of the phase, in order, with its writes
         (worked out on the phase's state: moves within a phase are simultaneous)."""
@@ -483,7 +513,7 @@ class Lockstep:
         self.phase = {"alive": alive}
         for actor_id in actor_ids:
             seen: dict[int, Any] = {}
-            for picks in chosen[actor_id]:
+            for picks in chosen[actor_id].slots:
                 present = (picks >= 0) & alive
                 if not present.any():
                     continue
