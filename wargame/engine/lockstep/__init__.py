@@ -139,10 +139,11 @@ def round6(values: Any) -> Any:
     rounding error of a half the two can part; those few values, and the ones too large to
     carry six decimals, are rounded by Python.
     """
-    scaled = values * 1e6
-    out = np.rint(scaled) / 1e6
-    size = np.abs(scaled)
-    unsure = ~(size < 2.0**52) | (np.abs(scaled - np.floor(scaled) - 0.5) <= size * 2.0**-52)
+    with np.errstate(all="ignore"):  # 1e300 * 1e6 is inf: such values are Python's
+        scaled = values * 1e6
+        out = np.rint(scaled) / 1e6
+        size = np.abs(scaled)
+        unsure = ~(size < 2.0**52) | (np.abs(scaled - np.floor(scaled) - 0.5) <= size * 2.0**-52)
     if unsure.any():
         where = np.nonzero(unsure)
         out[where] = [round(v, 6) for v in values[where].tolist()]
