@@ -31,6 +31,17 @@ runs/s in summary mode on one core. `--profile` prints where the time goes in su
 (for both codes when there is a reference).
 
     .venv/bin/python benchmarks/bench_run.py --runs 1000
+
+`--engines` measures the two engines of the current code side by side instead, in this
+process: the reference engine (one game at a time, summary mode) and the lockstep engine
+(K games at once as arrays) for K = 64, 256, 1,024 and 4,096, each on seeds 0..N-1 of the
+same scenario, in R rounds in which the engines take turns. Reported: games/s (CPU time),
+microseconds per game, the ratio to the reference engine, and peak memory (tracemalloc, the
+allocations of one call: a game, or a chunk of K games). Before timing, the first 64 games
+of every K are compared with the reference engine's rows. Target (issue 15): at least 5,000
+games/s on one core. `--profile` adds where the lockstep engine's time goes at K = 4,096.
+
+    .venv/bin/python benchmarks/bench_run.py --engines --runs 8192
 """
 
 from __future__ import annotations
@@ -329,6 +340,96 @@ def alone(args: argparse.Namespace) -> None:
         print(profile(model_class, scenario, full_runs))
 
 
+CHUNKS = (64, 256, 1024, 4096)
+LOCKSTEP_TARGET = 5000.0
+
+
+def engines(args: argparse.Namespace) -> None:
+    """The reference and the lockstep engine of this code, side by side (see the docstring)."""
+    import tracemalloc
+
+    from wargame.engine import lockstep
+    from wargame.engine.model import WargameModel
+    from wargame.scenario.loading import load_scenario
+
+    scenario = load_scenario(args.scenario, variant=args.variant)
+    runs = max(max(CHUNKS), args.runs)
+    rounds = max(1, args.rounds)
+
+    def reference_rows(seeds: Iterable[int]) -> list[str]:
+        rows = []
+        for seed in seeds:
+            model = WargameModel(scenario, seed=seed, record=False)
+            rows.append(json.dumps(lockstep.summary_row(model.run().summary()), sort_keys=True))
+            model.release()
+        return rows
+
+    expected = reference_rows(range(64))
+    for k in CHUNKS:  # warm-up, and the rows checked against the reference engine's
+        played = lockstep.play(scenario, list(range(min(k, 64))))
+        got = [json.dumps(played.row(i), sort_keys=True) for i in range(min(k, 64))]
+        if got != expected[: len(got)]:
+            sys.exit(f"K = {k}: the lockstep engine's rows differ from the reference's")
+    reference_games = max(1, runs // 16 // rounds)  # the reference is slow: fewer games
+    rates: dict[str, list[float]] = {"reference": [], **{f"K={k}": [] for k in CHUNKS}}
+    for number in range(rounds):
+        first = number * reference_games
+        start = time.process_time()
+        play(WargameModel, scenario, range(first, first + reference_games), record=False)
+        rates["reference"].append(reference_games / (time.process_time() - start))
+        for k in CHUNKS:
+            chunks = max(1, runs // k // rounds)
+            start = time.process_time()
+            for c in range(chunks):
+                lockstep.play(
+                    scenario, list(range((number * chunks + c) * k, (number * chunks + c + 1) * k))
+                )
+            rates[f"K={k}"].append(chunks * k / (time.process_time() - start))
+    peaks: dict[str, float] = {}
+    tracemalloc.start()
+    play(WargameModel, scenario, range(1), record=False)
+    peaks["reference"] = tracemalloc.get_traced_memory()[1]
+    for k in CHUNKS:
+        tracemalloc.reset_peak()
+        lockstep.play(scenario, list(range(k)))
+        peaks[f"K={k}"] = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(describe(scenario, args.variant))
+    print(f"{working_tree()}; summary mode; {rounds} rounds, the engines in turn; CPU time")
+    print("rows of the first 64 games identical to the reference engine's: yes, for every K")
+    print()
+    print(
+        f"{'engine':>22} | {'games/s':>9} {'us/game':>9} {'x reference':>12} | "
+        f"{'peak memory':>12} {'per game':>10}"
+    )
+    base = statistics.median(rates["reference"])
+    for name, found in rates.items():
+        rate = statistics.median(found)
+        games = 1 if name == "reference" else int(name[2:])
+        label = "reference (one game)" if name == "reference" else f"lockstep {name}"
+        print(
+            f"{label:>22} | {rate:9.0f} {1e6 / rate:9.1f} {rate / base:12.1f} | "
+            f"{peaks[name] / 2**20:9.1f} MiB {peaks[name] / games / 1024:7.1f} KiB"
+        )
+    best = statistics.median(rates[f"K={max(CHUNKS)}"])
+    verdict = "yes" if best >= LOCKSTEP_TARGET else "NO"
+    print()
+    print(
+        f"lockstep at K = {max(CHUNKS)}: {best:.0f} games/s; "
+        f"target {LOCKSTEP_TARGET:.0f}: {verdict}"
+        f"target {LOCKSTEP_TARGET:.0f}: {verdict}"
+    )
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        lockstep.play(scenario, list(range(max(CHUNKS))))
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
+        print(f"\nprofile of the lockstep engine, {max(CHUNKS)} games at once:")
+        print(out.getvalue())
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -340,13 +441,16 @@ def main() -> None:
         "--reference", default=REFERENCE, help="git revision to compare with, or 'none'"
     )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--engines", action="store_true", help="reference vs lockstep engine")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scenario is not None:
         args.scenario = str(Path(args.scenario).resolve())
-    elif args.worker or args.reference.lower() == "none":
+    elif args.worker or args.engines or args.reference.lower() == "none":
         args.scenario = str(DEFAULT)
-    if args.worker:
+    if args.engines:
+        engines(args)
+    elif args.worker:
         worker(args.scenario, args.variant)
     elif args.reference.lower() == "none":
         alone(args)

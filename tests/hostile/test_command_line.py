@@ -420,13 +420,13 @@ def fuzz_settings(examples: int) -> settings:
 
 
 EXAMPLES = {
-    "validate": 10, "run": 12, "batch": 13, "sensitivity": 13, "schema": 3, "replay": 4,
+    "validate": 10, "run": 12, "batch": 14, "sensitivity": 13, "schema": 3, "replay": 4,
     "report": 8, "score": 7, "summarize": 8,
 }  # fmt: skip
 """Examples per command: one more for each option added since (--allow-hindsight of batch,
 sensitivity and score; --method, --trajectories, --top, --max-ci-width, --target-ci-width
-and --max-samples of sensitivity; --measures, --table-csv and --table-md of batch; --html of
-batch and summarize), so the new option is drawn as often as the old ones were."""
+and --max-samples of sensitivity; --measures, --table-csv, --table-md and --engine of batch;
+--html of batch and summarize), so the new option is drawn as often as the old ones were."""
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c not in LEFT_OUT])

@@ -533,9 +533,7 @@ def test_no_nan_or_infinity_enters_the_game(data, seed, save_after, sample, more
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=scenarios(), first=st.integers(0, 2**64 - 40), sample=st.booleans(), more=st.data())
-def test_the_lockstep_engine_plays_hostile_numbers_as_the_reference_does(
-    data, first, sample, more
-):
+def test_the_lockstep_engine_plays_hostile_numbers_as_the_reference_does(data, first, sample, more):
     """Sixteen games of a random scenario in lockstep, each against the reference engine's
     summary: overflowing parts, huge beliefs and escalation included (those games the
     lockstep engine hands back to the reference, which must give the same rows)."""

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from wargame.batch.storage import (
     part_number,
     read_part,
 )
+from wargame.batch.worker import lockstep_refusal
 from wargame.engine.snapshot import MAX_SEED, check_snapshot
 from wargame.errors import InputError, Problem, WargameError
 from wargame.files.atomic import write_error, write_json
@@ -242,6 +244,8 @@ class BatchResult:
     failed: tuple[tuple[int, str, int, str], ...] = ()
     hindsight: tuple[str, ...] = ()
     """The mark of each hindsight variant played (with --allow-hindsight): no forecast."""
+    engines: tuple[str, ...] = ()
+    """What the reference engine played instead of the lockstep engine, and why."""
 
     def to_pandas(self) -> Any:
         """One row per (run, variant): seed, sampled values, outcomes, counts, final state."""
@@ -315,8 +319,15 @@ def run(
     on_progress: Callable[[Progress], None] | None = None,
     allow_hindsight: bool = False,
     progress: bool | None = None,
+    engine: str = "auto",
+    on_note: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Run a batch and return its result (see the module docstring).
+
+    `engine`: "auto" plays each variant on the lockstep engine (many games at once as
+    arrays, the same rows) where it can, and says once for each variant it cannot play why
+    the reference engine plays it (to `on_note`, else as a warning); "reference" plays
+    every game on the reference engine.
 
     `progress` shows a line of games done and time left on stderr: None (the default) in a
     notebook only, True always, False never; `on_progress`, if given, hears the counts
@@ -364,7 +375,9 @@ def run(
     baseline = variants[0] if baseline is None else baseline
     if baseline not in variants:
         raise WargameError(f"the baseline '{baseline}' is not among the variants {list(variants)}")
-    size = chunk_size or max(1, min(256, math.ceil(120 / len(variants))))
+    if engine not in ENGINES:
+        raise WargameError(f"engine must be one of {', '.join(ENGINES)}, got '{engine}'")
+    size = chunk_size or default_chunk_size(runs, len(variants))
     if size * len(variants) > MAX_CHUNK_ROWS:
         raise WargameError(
             f"chunk_size {size:,} x {len(variants)} variants makes chunks of "
@@ -386,9 +399,16 @@ def run(
         point_names=tuple(point_names),
         replicates=replicates,
         hindsight=hindsight,
+        engine="reference" if engine == "reference" else "auto",
     )
     for name in variants:
         scenario_of(spec, name)  # fail early on a bad variant/override combination
+    engines = engine_notes(spec)
+    for note in engines:
+        if on_note is not None:
+            on_note(note)
+        else:
+            warnings.warn(note, stacklevel=2)
     target = Path(out)
     if target.exists() and not target.is_dir():
         raise WargameError(f"{target} is a file; --out must be a directory")
@@ -416,7 +436,39 @@ def run(
         if own_client is not None:
             own_client.close()
     notes = tuple(hindsight_note(base.spec, name) for name in hindsight)
-    return BatchResult(target, baseline, variants, failures(target / RUNS), notes)
+    return BatchResult(target, baseline, variants, failures(target / RUNS), notes, engines)
+
+
+ENGINES = ("auto", "reference")
+
+LOCKSTEP_CHUNK = 4096
+"""The most games of a variant a worker plays at once: the lockstep engine's games per
+second grow with their number up to about this many (benchmarks/bench_run.py)."""
+
+
+def default_chunk_size(runs: int, variants: int) -> int:
+    """Runs per chunk: at least 120 games a chunk, at most LOCKSTEP_CHUNK of a variant (and
+    MAX_CHUNK_ROWS rows), and otherwise a sixteenth of the batch, so that progress moves
+    and two workers share the work evenly. A function of the batch alone (for resume)."""
+    small = max(1, math.ceil(120 / variants))
+    large = max(small, min(LOCKSTEP_CHUNK, MAX_CHUNK_ROWS // variants))
+    return max(small, min(math.ceil(runs / 16), large))
+
+
+def engine_notes(spec: BatchSpec) -> tuple[str, ...]:
+    """A line for each variant the reference engine plays although the lockstep engine was
+    allowed, saying why (the batch is then slower, not different)."""
+    if spec.engine == "reference" or spec.trajectories or spec.from_state or spec.from_states:
+        return ()  # asked for, or a mode only the reference plays (docs/engines.md)
+    found = []
+    for variant in spec.variants:
+        refusal = lockstep_refusal(spec, variant)
+        if refusal is not None:
+            found.append(
+                f"variant {variant}: played one by one by the reference engine, as the "
+                f"lockstep engine does not play it ({refusal})"
+            )
+    return tuple(found)
 
 
 def shown(number: int) -> str:

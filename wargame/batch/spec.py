@@ -46,6 +46,9 @@ class BatchSpec:
     numbers across states as across variants). Used by continuations, not by batches."""
     hindsight: tuple[str, ...] = ()
     """The hindsight variants among `variants` (played only when allowed; marked)."""
+    engine: Literal["auto", "reference"] = "auto"
+    """"auto": the lockstep engine plays what it can, the reference engine the rest; or the
+    reference engine everything. Left out of the fingerprint: both give the same rows."""
 
     def fingerprint(self) -> dict[str, Any]:
         """What must match for a directory to be resumed with this batch (continuations of

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from wargame.batch.sampling import Design, PointDesign
 from wargame.batch.spec import BatchSpec, columns, design, game_seed, scenario_of
+from wargame.engine import lockstep
+from wargame.engine.lockstep import summary_row
 from wargame.engine.model import WargameModel
 from wargame.scenario.loading import Scenario
 
@@ -21,35 +24,112 @@ from wargame.scenario.loading import Scenario
 def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Table | None]:
     """Play runs [start, stop) of every variant; one row per (run, variant)."""
     schema, sample = _prepared(spec)
-    scenarios = {v: scenario_of(spec, v) for v in spec.variants}
-    sampled = {v: frozenset(u.path for u in s.sampled) for v, s in scenarios.items()}
-    rows: list[dict[str, Any]] = []
+    runs = range(start, stop)
+    values = [sample.values(run) if sample is not None else {} for run in runs]
+    seeds = [game_seed(spec, run) for run in runs]
+    tables: list[pa.Table] = []
     steps: list[dict[str, Any]] = []
-    for run in range(start, stop):
-        seed = game_seed(spec, run)
-        values = sample.values(run) if sample is not None else {}
-        for variant, scenario in scenarios.items():
-            row: dict[str, Any] = {"run": run, "variant": variant, "seed": seed}
-            row |= {f"in.{k}": v for k, v in values.items()}
-            try:
-                inputs = {k: v for k, v in values.items() if k in sampled[variant]}
-                model = _game(spec, run, scenario, seed, inputs if values else None)
-                try:
-                    while model.running:
-                        model.step()
-                        if spec.trajectories:
-                            steps.append(_step_row(run, variant, model))
-                    row |= summary_row(model.summary())
-                finally:
-                    model.release()  # a failed game too: mesa 3.3 would keep it alive
-            except Exception as error:  # one failed game must not lose the others
-                row["error"] = f"{type(error).__name__}: {error}"
-            rows.append(row)
-    table = pa.Table.from_pylist(rows, schema=schema)
+    for variant in spec.variants:
+        scenario = scenario_of(spec, variant)
+        sampled = frozenset(u.path for u in scenario.sampled)
+        inputs = [{k: v for k, v in given.items() if k in sampled} for given in values]
+        table = None
+        if engine_of(spec, variant) == "lockstep":
+            table = _lockstep_table(spec, schema, scenario, variant, runs, seeds, values, inputs)
+        if table is None:  # the reference engine, game by game
+            rows = _reference_rows(spec, scenario, variant, runs, seeds, values, inputs, steps)
+            table = pa.Table.from_pylist(rows, schema=schema)
+        tables.append(table)
+    # one row per (run, variant), runs in order and the variants of each run together
+    width = len(tables)
+    order = [v * len(runs) + i for i in range(len(runs)) for v in range(width)]
+    table = pa.concat_tables(tables).take(pa.array(order, type=pa.int64()))
     for i, name in enumerate(schema.names):
         if name.startswith("count."):  # an action never taken has no count: 0, not missing
             table = table.set_column(i, schema.field(i), pc.fill_null(table.column(i), 0))
     return table, (pa.Table.from_pylist(steps) if spec.trajectories and steps else None)
+
+
+def engine_of(spec: BatchSpec, variant: str) -> str:
+    """Which engine plays this variant's games: the lockstep engine when the spec allows it
+    and it plays the scenario (and no turn-by-turn rows are asked for), else the reference."""
+    if spec.engine == "reference" or spec.trajectories or spec.from_state or spec.from_states:
+        return "reference"
+    return "lockstep" if lockstep_refusal(spec, variant) is None else "reference"
+
+
+def lockstep_refusal(spec: BatchSpec, variant: str) -> str | None:
+    """Why the lockstep engine does not play this variant of the batch (None if it does)."""
+    return lockstep.supported(scenario_of(spec, variant))
+
+
+def _lockstep_table(
+    spec: BatchSpec,
+    schema: pa.Schema,
+    scenario: Scenario,
+    variant: str,
+    runs: range,
+    seeds: list[int],
+    values: list[dict[str, float]],
+    inputs: list[dict[str, float]],
+) -> pa.Table | None:
+    """The rows of one variant's games played in lockstep (None if that fails: the
+    reference engine then plays them, and reports any game that fails there)."""
+    try:
+        results = lockstep.play(scenario, seeds, inputs if any(values) else None)
+    except Exception:  # the reference engine is the definition: let it play, and judge
+        return None
+    size = len(runs)
+    columns: dict[str, Any] = {
+        "run": np.arange(runs.start, runs.stop, dtype=np.int64),
+        "variant": [variant] * size,
+        "seed": seeds,
+    }
+    for name in values[0] if values else ():
+        columns[f"in.{name}"] = [v[name] for v in values]
+    for name, column in results.columns.items():
+        columns[name] = column
+    arrays = []
+    for field in schema:
+        found = columns.get(field.name)
+        if found is None:
+            arrays.append(pa.nulls(size, field.type))
+        elif field.name.startswith("outcome."):
+            arrays.append(pa.array(found, type=field.type, mask=found == 0))
+        else:
+            arrays.append(pa.array(found, type=field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _reference_rows(
+    spec: BatchSpec,
+    scenario: Scenario,
+    variant: str,
+    runs: range,
+    seeds: list[int],
+    values: list[dict[str, float]],
+    inputs: list[dict[str, float]],
+    steps: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The rows of one variant's games played one by one by the reference engine."""
+    rows: list[dict[str, Any]] = []
+    for run, seed, given, own in zip(runs, seeds, values, inputs, strict=True):
+        row: dict[str, Any] = {"run": run, "variant": variant, "seed": seed}
+        row |= {f"in.{k}": v for k, v in given.items()}
+        try:
+            model = _game(spec, run, scenario, seed, own if given else None)
+            try:
+                while model.running:
+                    model.step()
+                    if spec.trajectories:
+                        steps.append(_step_row(run, variant, model))
+                row |= summary_row(model.summary())
+            finally:
+                model.release()  # a failed game too: mesa 3.3 would keep it alive
+        except Exception as error:  # one failed game must not lose the others
+            row["error"] = f"{type(error).__name__}: {error}"
+        rows.append(row)
+    return rows
 
 
 def _game(
@@ -81,19 +161,6 @@ def _prepared(spec: BatchSpec) -> tuple[pa.Schema, Design | PointDesign | None]:
         _PREPARED.clear()
         _PREPARED[key] = (columns(spec), design(spec))
     return _PREPARED[key]
-
-
-def summary_row(summary: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "turns": summary["turns_played"],
-        "escalation": summary["escalation_total"],
-    }
-    row |= {f"outcome.{k}": v for k, v in summary["outcomes"].items()}
-    row |= {f"count.{k}": v for k, v in summary["counts"].items()}
-    row |= {f"final.{k}": v for k, v in summary["final"]["variables"].items()}
-    for actor, attrs in summary["final"]["attributes"].items():
-        row |= {f"final.{actor}.{k}": v for k, v in attrs.items()}
-    return row
 
 
 def _step_row(run: int, variant: str, model: WargameModel) -> dict[str, Any]:

@@ -50,6 +50,13 @@ def batch(
         str, typer.Option(help="How uncertain numbers are sampled: lhs, random or none.")
     ] = "lhs",
     chunk_size: Annotated[int | None, typer.Option(help="Runs per task.", min=1)] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="auto: many games at once as arrays where the scenario allows (the same "
+            "results, faster); reference: every game on its own."
+        ),
+    ] = "auto",
     trajectories: Annotated[bool, typer.Option(help="Also keep per-turn variables.")] = False,
     from_state: Annotated[
         Path | None, typer.Option(help="Continue every run from this saved game state.")
@@ -95,6 +102,8 @@ def batch(
                 from_state=from_state,
                 on_progress=show,
                 allow_hindsight=allow_hindsight,
+                engine=engine,
+                on_note=lambda note: err.print(f"note: {note}", markup=False),
             )
         scenario = load_scenario(file, overrides=set_ or ()).spec
         show_summary(
