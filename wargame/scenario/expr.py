@@ -51,8 +51,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeAlias
 
 __all__ = [
-    "BUILTINS", "MAX_DEPTH", "MAX_EXPRESSION_CHARS", "MAX_LENGTH", "Binary", "BoolOp", "Call",
-    "Compare", "ExprError", "Getter", "Keyword", "MATH", "Name", "Node", "Not", "Num", "Unary",
+    "BUILTINS", "MATH", "MAX_DEPTH", "MAX_EXPRESSION_CHARS", "MAX_LENGTH", "Binary", "BoolOp",
+    "Call", "Compare", "ExprError", "Getter", "Keyword", "Name", "Node", "Not", "Num", "Unary",
     "calls", "compile_expr", "compile_folded", "compile_node", "finite", "flat_chain", "names",
     "parse", "power", "substitute",
 ]  # fmt: skip
