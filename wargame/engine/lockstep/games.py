@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from wargame.engine.lockstep.xp import Array, Mask, Value, first_max, first_min, xp
+from wargame.engine.lockstep.xp import Array, Mask, Value, xp
 from wargame.engine.program import CAction, Program
 from wargame.engine.rng import seed_key
 from wargame.engine.state import DeterrenceState, Term
@@ -217,7 +217,8 @@ class Games:
         # Python's min(high, max(low, v)): NaN (never greater) becomes low, and of two
         # equal numbers (0.0 and -0.0) the bound is kept, as numpy's maximum does not
         low, high = self.low[row], self.high[row]
-        self.x[row, where] = first_min(high, first_max(low, after))
+        kept = np.where(after > low, after, low)  # first_max(low, after), for arrays
+        self.x[row, where] = np.where(kept < high, kept, high)
 
     def take(self, key: int, mask: Mask) -> None:
         """One more use of a counter key (an action or 'action.branch') this turn."""
