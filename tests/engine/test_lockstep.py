@@ -149,3 +149,61 @@ def test_python_rounding_to_six_places_is_kept_where_numpy_would_part_from_it():
     rnd = random.Random(1)
     many = np.array([rnd.uniform(-2, 2) for _ in range(20000)] + [k / 2e6 for k in range(2000)])
     assert lockstep.round6(many).tolist() == [round(v, 6) for v in many.tolist()]
+
+
+def feature_scenarios() -> dict[str, Scenario]:
+    """The named scenarios of the engine's feature tests, each a format feature at work."""
+    from test_delay import delayed
+    from test_excludes import scenario as excluding
+    from test_fallback import scenario as negotiated
+    from test_foresees import scenario as foreseeing
+    from test_response_by import answered
+
+    return {
+        "negotiated down two drafts": negotiated({"g_full": "veto", "g_mid": "veto"}),
+        "negotiated down one draft": negotiated({"g_full": "veto"}, chain="two"),
+        "passed at once": negotiated({"g_full": "support"}),
+        "options that exclude each other": excluding(),
+        "a rule foreseen": foreseeing(),
+        "a rule foreseen that fires": foreseeing(when="true"),
+        "a delay read from a parameter": delayed("lag"),
+        "a delay with a range": delayed({"value": 2, "assumption": [1, 4]}),
+        "responses read by a rule": answered(),
+    }
+
+
+@pytest.mark.parametrize("name", list(feature_scenarios()), ids=str)
+def test_each_feature_of_the_format_plays_as_the_reference(name):
+    scenario = feature_scenarios()[name]
+    assert lockstep.supported(scenario) is None
+    assert differences(scenario, list(range(60)), sampled=False) == []
+    assert differences(scenario, list(range(60)), sampled=True) == []
+
+
+def test_three_senders_are_heard_in_the_order_of_the_actors_whoever_signals_first():
+    # V, A and G all signal P in one phase, V first; response(P) multiplies three factors,
+    # whose product depends on their order in the last bit (these strengths are ones where
+    # it does: V, A, G would give 0.6855040000000001)
+    data = tiny_data()
+    signal = {"label": "Signal", "category": "posturing", "targets": ["P"], "motive": "1"}
+    data["actions"] |= {
+        f"{a.lower()}_signal": {**signal, "actor": a, "signals": s}
+        for a, s in (("V", 0.04), ("A", 0.16), ("G", 0.61))
+    }
+    data["state"]["variables"]["heard"] = {"initial": 0.0}
+    data["rules"]["read"] = {"when": "true", "effects": [{"target": "heard", "set": "response(P)"}]}
+    data["phases"] = [{"name": "all", "actors": ["V", "A", "G", "P"]}]
+    data["doctrines"] |= {
+        f"{a.lower()}_says": {"actor": a, "plan": [{"choose": [f"{a.lower()}_signal"]}]}
+        for a in "VAG"
+    }
+    for a in "VAG":
+        data["actors"][a]["controller"] = f"script:{a.lower()}_says"
+    scenario = load_scenario_text(yaml.safe_dump(data), file="tiny.yaml")
+    model = WargameModel(scenario, seed=1, record=False)
+    model.step()
+    miss = 1.0
+    for strength in (0.61, 0.16, 0.04):  # G, A, V: the order the scenario lists them
+        miss *= 1.0 - strength
+    assert model.state.vars["heard"] == 1.0 - miss
+    assert differences(scenario, list(range(20)), sampled=False) == []

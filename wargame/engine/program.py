@@ -544,8 +544,15 @@ class Compiler:
             who = ids[0]
             return lambda s: 1.0 if who in s.provoked else 0.0
         if kind == "response":
-            who = ids[0]
-            return lambda s: noisy_or(s.signals.get(who, {}).values())
+            who, senders = ids[0], tuple(self.spec.actors)
+
+            def response(s: DeterrenceState) -> float:
+                # in the scenario's order of actors, not the order they happened to signal:
+                # a product of three or more differs in the last bit with the order
+                heard = s.signals.get(who)
+                return noisy_or([heard[a] for a in senders if a in heard]) if heard else 0.0
+
+            return response
         if kind == "response_by":
             who, sender = ids
 
