@@ -17,8 +17,9 @@ gets its own values of the scenario's uncertain numbers).
    wall time including pool start-up, Parquet parts and compaction, into a temp directory;
 3. `mesa.batch_run(..., number_processes=W)` over the same seeds, through a small adapter
    model class (`ShippedScenarioModel`) since mesa builds models from keyword parameters;
-4. ratios: W workers / 1 worker (target >= 1.7 with W = 2) and 1 worker / plain loop
-   (target >= 0.9);
+4. ratios: W workers / 1 worker (target with W = 2: >= 1.8 on the lockstep engine, issue
+   15; >= 1.7 with `--engine reference`) and 1 worker / plain loop (target >= 0.9 with
+   `--engine reference`; with the lockstep engine it is the engines' speed-up);
 5. peak memory of whole batches (default 1,000 and 10,000 runs; `--big`: 10,000 and 100,000,
    which takes minutes): each batch runs in a fresh subprocess (`--memory-child N`), and the
    RSS of that process and all its descendants (workers, the resource tracker) is summed every
@@ -35,6 +36,13 @@ fixed ~1-1.5 s (each imports mesa, pandas, scipy, pyarrow and wargame), so the W
 only approaches W for batches of several thousand runs. The issue's figures (2 cores):
 
     python benchmarks/bench_batch.py --runs 2000 --memory 10000,100000 --json batch.json
+
+The runner plays the lockstep engine (`--engine auto`, its default) unless `--engine
+reference`; the issue 15 figures (lockstep, 2 workers, the two op-ed variants, memory
+from 10,000 to 1,000,000 games; `--no-plain` leaves out the slow reference loop):
+
+    python benchmarks/bench_batch.py --runs 100000 --no-mesa --no-lhs --no-plain \
+        --variants weak_response,strong_united_response --memory 5000,500000
 """
 
 from __future__ import annotations
@@ -239,6 +247,10 @@ def plain_loop(path: str, variants: tuple[str, ...], runs: int, seed: int, sampl
     return games
 
 
+ENGINE = "auto"
+"""The runner's engine (--engine): auto plays the lockstep engine where it can."""
+
+
 def through_runner(
     path: str, variants: tuple[str, ...], runs: int, seed: int, sample: str, workers: int, out: Path
 ) -> Games:
@@ -252,6 +264,7 @@ def through_runner(
         workers=workers,
         sample=sample,
         force=True,
+        engine=ENGINE,
     )
     table = pq.read_table(out / RUNS, columns=["seed", "variant", "turns", "escalation"])
     rows = zip(*(table[c].to_pylist() for c in table.column_names), strict=True)
@@ -302,6 +315,7 @@ def memory_child(args: argparse.Namespace) -> None:
         workers=args.memory_workers,
         sample=args.memory_sample,
         force=True,
+        engine=args.engine,
     )
     print(json.dumps({"wall_s": time.perf_counter() - start}))
 
@@ -325,6 +339,8 @@ def peak_memory(args: argparse.Namespace, runs: int) -> dict[str, Any]:
             str(args.memory_workers),
             "--memory-sample",
             args.memory_sample,
+            "--engine",
+            args.engine,
         ]
         child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         sampler = TreeRss(child.pid)
@@ -374,6 +390,8 @@ def throughput(args: argparse.Namespace, sample: str, tmp: Path, startup: float)
     # (label, what to time, whether it all runs in this process)
     todo: list[tuple[str, Callable[[], Games], bool]] = [
         (plain, lambda: plain_loop(path, variants, runs, seed, sample), True),
+    ][args.no_plain :]
+    todo += [
         (one, lambda: through_runner(path, variants, runs, seed, sample, 1, tmp / "1"), True),
         (many, lambda: through_runner(path, variants, runs, seed, sample, w, tmp / "w"), False),
     ]
@@ -413,7 +431,7 @@ def throughput(args: argparse.Namespace, sample: str, tmp: Path, startup: float)
             + ", ".join(notes)
         )
     line["ratio_workers"] = parallel = rate[many] / rate[one]
-    line["ratio_runner_1_over_plain"] = overhead = rate[one] / rate[plain]
+    overhead = line["ratio_runner_1_over_plain"] = rate[one] / rate[plain] if plain in rate else 0
     # The W-worker ratio with the separately measured pool start-up taken out (an estimate;
     # meaningless when start-up is most of the wall time, as in tiny batches).
     work = paths[many]["wall_s"] - startup
@@ -421,10 +439,16 @@ def throughput(args: argparse.Namespace, sample: str, tmp: Path, startup: float)
     line["ratio_workers_without_startup"] = steady
     without = "n/a" if steady is None else f"{steady:.2f}"
     print(
-        f"  ratio runner {w} workers / 1 worker: {parallel:5.2f} ({verdict(parallel, 1.7)}); "
+        f"  ratio runner {w} workers / 1 worker: {parallel:5.2f} "
+        f"({verdict(parallel, 1.7 if ENGINE == 'reference' else 1.8)}); "
         f"{without} without the {startup:.1f} s start-up"
     )
-    print(f"  ratio runner 1 worker / plain loop: {overhead:5.2f} ({verdict(overhead, 0.9)})")
+    if plain not in rate:
+        pass
+    elif ENGINE == "reference":
+        print(f"  ratio runner 1 worker / plain loop: {overhead:5.2f} ({verdict(overhead, 0.9)})")
+    else:  # the runner plays in lockstep, the plain loop game by game
+        print(f"  ratio runner 1 worker (lockstep) / plain loop (reference): {overhead:5.2f}")
     if kept in rate:
         versus = line["ratio_runner_over_mesa"] = rate[many] / rate[kept]
         if released in rate:
@@ -479,6 +503,9 @@ def main() -> None:
     parser.add_argument("--no-lhs", action="store_true", help="skip the sample='lhs' line")
     parser.add_argument("--no-mesa", action="store_true", help="skip mesa.batch_run")
     parser.add_argument(
+        "--no-plain", action="store_true", help="skip the plain loop (reference, slow)"
+    )
+    parser.add_argument(
         "--mesa-release", action="store_true", help="also time mesa with models released"
     )
     parser.add_argument(
@@ -489,6 +516,12 @@ def main() -> None:
     parser.add_argument("--memory-workers", type=int, default=None, help="default: --workers")
     parser.add_argument("--memory-sample", default="lhs", choices=["lhs", "random", "none"])
     parser.add_argument("--json", default=None, help="save the figures to this file")
+    parser.add_argument(
+        "--engine",
+        default="auto",
+        choices=["auto", "reference"],
+        help="the runner's engine: auto (lockstep where it plays) or reference",
+    )
     parser.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--out", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -496,6 +529,8 @@ def main() -> None:
     args.variant_list = tuple(v.strip() for v in args.variants.split(",") if v.strip())
     if args.memory_workers is None:
         args.memory_workers = args.workers
+    global ENGINE
+    ENGINE = args.engine
     if args.memory_child:
         memory_child(args)
         return
@@ -514,11 +549,13 @@ def main() -> None:
         "mesa": mesa.__version__,
         "build": build,
         "cpus": os.cpu_count(),
+        "engine": args.engine,
     }
     print(
         f"scenario {scenario.id}, {figures['turns']} turns, summary mode, variants "
         f"{','.join(args.variant_list)}; Python {figures['python']}, {build} build, "
-        f"mesa {mesa.__version__}; {os.cpu_count()} CPUs; {load()}"
+        f"mesa {mesa.__version__}; {os.cpu_count()} CPUs; {load()}; runner engine "
+        f"{args.engine} (the plain loop and mesa play the reference engine)"
     )
     print(
         "every path plays the same games: run i = seed run_seed(seed, i), sample='none' "

@@ -170,8 +170,11 @@ class Formulas:
             key = layout.keys.get(ids[0])
             if key is None:  # a key no action has: never counted
                 return lambda games: 0.0
-            table = {"count": "count", "taken": "turn_count", "recent": "last_count"}[kind]
-            return lambda games: getattr(games, table)[key].astype(xp.float64)
+            if kind == "count":
+                return lambda games: games.count[key].astype(xp.float64)
+            if kind == "taken":
+                return lambda games: games.turn_count[key].astype(xp.float64)
+            return lambda games: games.last_count[key].astype(xp.float64)
         if kind == "provoked":
             who = layout.actor_at[ids[0]]
             return lambda games: xp.where(games.provoked[who], 1.0, 0.0)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from wargame.engine.lockstep.xp import Array, Mask, Value, xp
-from wargame.engine.program import CAction, Program
+from wargame.engine.program import CAction, CActor, Program
 from wargame.engine.rng import seed_key
 from wargame.engine.state import DeterrenceState, Term
 
@@ -188,11 +188,20 @@ class Games:
     def size(self) -> int:
         return len(self.seeds)
 
-    def number(self, obj: object, attribute: str) -> Value:
-        """A number compiled into the program (an action's signals or escalation, an actor's
-        rationality): per game where a batch samples it."""
-        found = self.bound.get((id(obj), attribute))
-        return float(getattr(obj, attribute)) if found is None else found
+    def signals_of(self, action: CAction) -> Value:
+        """An action's signal strength: per game where a batch samples it."""
+        found = self.bound.get((id(action), "signals"))
+        return action.signals if found is None else found
+
+    def escalation_of(self, action: CAction) -> Value:
+        """An action's escalation weight: per game where a batch samples it."""
+        found = self.bound.get((id(action), "escalation"))
+        return action.escalation if found is None else found
+
+    def rationality_of(self, actor: CActor) -> Value:
+        """An actor's rationality: per game where a batch samples it."""
+        found = self.bound.get((id(actor), "rationality"))
+        return actor.rationality if found is None else found
 
     def put(self, row: int, value: Value, mask: Mask) -> None:
         """Write a term in the games of `mask`, clamped to its bounds (NaN becomes the lower

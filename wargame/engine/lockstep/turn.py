@@ -394,7 +394,7 @@ class Lockstep:
             total, big = self.utility(games, actor, action, weights)
             utilities[j] = total
             games.careful |= legal[j] & ~(as_array(big, size) <= BIG)
-        rationality = games.number(actor, "rationality")
+        rationality = games.rationality_of(actor)
         probability = self.logit(games, utilities, legal, rationality, with_pass=True)[1]
         pass_probability = first_max(0.0, 1.0 - _masked_sum(probability, legal))
         costs = np.array([a.budget_cost for a in menu])
@@ -586,7 +586,7 @@ class Lockstep:
                 utilities[j] = total
                 games.careful |= alive & ~(as_array(big, games.size) <= BIG)
             mask = np.broadcast_to(alive, utilities.shape)
-            rationality = games.number(actor, "rationality")
+            rationality = games.rationality_of(actor)
             probability = self.logit(games, utilities, mask, rationality, with_pass=False)[1]
             draw = uniform_many(games.seed_keys, site_key(voter, games.turn, key))
             chosen = self.phase[("vote", key)] = _pick(games, probability, mask, draw, None)
@@ -657,13 +657,13 @@ class Lockstep:
                 games.take(self.keys[name], landed)
             for planned_writes, mask in item.writes:
                 self.write(games, planned_writes, mask)
-            phase = phase + np.where(group, games.number(final, "escalation"), 0.0)
+            phase = phase + np.where(group, games.escalation_of(final), 0.0)
             moves.append(move)
             if not passed.any():
                 continue
             if final.provocation:
                 games.provoked[self.layout.actor_at[final.actor]] |= passed
-            signals = games.number(final, "signals")
+            signals = games.signals_of(final)
             heard_by = passed & (signals != 0.0)  # a signal of 0 is not sent at all
             if final.observers is None and heard_by.any():
                 sender = self.layout.actor_at[final.actor]
@@ -746,7 +746,7 @@ class Lockstep:
                 and provoker in final.targets
                 and (final.observers is None or observer in final.observers)
             ):
-                strength = games.number(final, "signals")
+                strength = games.signals_of(final)
                 s = select(strength > 1.0, 1.0, select(strength >= 0.0, strength, 0.0))
                 miss = miss * np.where(other.passed, 1.0 - s, 1.0)
         return 1.0 - miss
