@@ -417,7 +417,6 @@ def engines(args: argparse.Namespace) -> None:
     print(
         f"lockstep at K = {max(CHUNKS)}: {best:.0f} games/s; "
         f"target {LOCKSTEP_TARGET:.0f}: {verdict}"
-        f"target {LOCKSTEP_TARGET:.0f}: {verdict}"
     )
     if args.profile:
         profiler = cProfile.Profile()

@@ -74,6 +74,8 @@ class Formulas:
         fn, const = self._build(formula.node, formula)
         if const is not None:
             return lambda games: const
+        if isinstance(formula.node, Compare | BoolOp | Not):
+            return fn  # 1.0 or 0.0 already, in a new array
         return lambda games: finite(fn(games))
 
     # -- the tree, as `scenario.expr._Compiler.build` walks it ---------------------------------

@@ -216,7 +216,8 @@ class Games:
             return
         if isinstance(amount, np.ndarray):
             amount = amount[where]
-        before = self.x[row, where]
+        term = self.x[row]
+        before = term[where]
         if op == "add":
             after = before + amount
         elif op == "mul":
@@ -226,8 +227,8 @@ class Games:
         # Python's min(high, max(low, v)): NaN (never greater) becomes low, and of two
         # equal numbers (0.0 and -0.0) the bound is kept, as numpy's maximum does not
         low, high = self.low[row], self.high[row]
-        kept = np.where(after > low, after, low)  # first_max(low, after), for arrays
-        self.x[row, where] = np.where(kept < high, kept, high)
+        kept = np.where(after > low, after, low)
+        term[where] = np.where(kept < high, kept, high)
 
     def take(self, key: int, mask: Mask) -> None:
         """One more use of a counter key (an action or 'action.branch') this turn."""

@@ -396,7 +396,7 @@ class Lockstep:
             games.careful |= legal[j] & ~(as_array(big, size) <= BIG)
         rationality = games.rationality_of(actor)
         probability = self.logit(games, utilities, legal, rationality, with_pass=True)[1]
-        pass_probability = first_max(0.0, 1.0 - _masked_sum(probability, legal))
+        pass_probability = first_max(0.0, 1.0 - _row_sum(probability))  # 0 if not legal
         costs = np.array([a.budget_cost for a in menu])
         candidates = legal.copy()
         if picks.points is not None:
@@ -456,8 +456,8 @@ class Lockstep:
             pass_weight = np.exp(rationality * 0.0 - top)
             total = pass_weight
             count = 1
-        for j in range(len(utilities)):
-            total = total + np.where(mask[j], weights[j], 0.0)
+        for row in weights:  # in order after pass; 0 where masked: adds nothing
+            total = total + row
         count = count + mask.sum(axis=0)
         games.careful |= mask.any(axis=0) & ~((total >= 1.0) & (total <= count))
         return pass_weight / total, weights / total
@@ -473,22 +473,16 @@ class Lockstep:
         draw: Array,
     ) -> Any:
         """`policies.pick_pass_or_option` per game: an option's index, or -1 for pass."""
-        size = games.size
-        total = pass_probability + _masked_sum(probability, candidates)
+        shares = np.where(candidates, probability, 0.0)  # a non-candidate adds nothing
+        total = pass_probability + _row_sum(shares)
         threshold = draw * total
-        running: Value = pass_probability
-        chosen = np.full(size, -1)
-        open_ = ~(threshold < running)
-        near = np.abs(threshold - running) <= _TIE
-        last = np.full(size, -1)
-        for j in range(len(probability)):
-            running = running + np.where(candidates[j], probability[j], 0.0)
-            hit = open_ & candidates[j] & (threshold < running)
-            near |= candidates[j] & (np.abs(threshold - running) <= _TIE)
-            chosen[hit] = j
-            open_ &= ~hit
-            last[candidates[j]] = j
-        chosen = np.where(open_, last, chosen)
+        running = _running(pass_probability, shares)
+        counted = np.empty(running.shape, dtype=bool)  # pass, then the candidates
+        counted[0] = True
+        counted[1:] = candidates
+        ahead = (threshold < running) & counted
+        near = ((np.abs(threshold - running) <= _TIE) & counted).any(axis=0)
+        chosen = np.where(ahead.any(axis=0), ahead.argmax(axis=0) - 1, _last(candidates))
         small = total < _TINY_TOTAL
         games.careful |= np.where(small, False, near) | (np.abs(total - _TINY_TOTAL) <= _TIE)
         if small.any():
@@ -770,12 +764,28 @@ def _expected_change(op: str, amount: Value, old: Value) -> Value:
     return amount - old
 
 
-def _masked_sum(values: Array, mask: Any) -> Value:
-    """sum(v for the options of mask), in order from 0, per game (as Python's sum does)."""
+def _row_sum(rows: Array) -> Value:
+    """rows[0] + rows[1] + ... from 0, in order, per game (as Python's sum adds)."""
     total: Value = 0.0
-    for j in range(len(values)):
-        total = total + np.where(mask[j], values[j], 0.0)
+    for row in rows:
+        total = total + row
     return total
+
+
+def _running(start: Value, rows: Array) -> Array:
+    """start, start + rows[0], (start + rows[0]) + rows[1], ...: the running sums, added in
+    the reference's order."""
+    out = np.empty((len(rows) + 1, rows.shape[1]))
+    out[0] = start
+    for j in range(len(rows)):
+        np.add(out[j], rows[j], out=out[j + 1])
+    return out
+
+
+def _last(mask: Any) -> Any:
+    """The index of the last option of mask in each game (-1 if none)."""
+    count = len(mask)
+    return np.where(mask.any(axis=0), count - 1 - mask[::-1].argmax(axis=0), -1)
 
 
 def _pick(
