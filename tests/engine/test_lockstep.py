@@ -49,13 +49,18 @@ def differences(
     if sampled:
         rnd = random.Random(draw_seed)
         inputs = [{u.path: rnd.uniform(u.low, u.high) for u in scenario.sampled} for _ in seeds]
-    played = lockstep.play(scenario, seeds, inputs)
+    played = lockstep.play(scenario, seeds, columns(inputs) if inputs is not None else None)
     return [
         seed
         for i, seed in enumerate(seeds)
         if json.dumps(played.row(i), sort_keys=True)
         != reference_row(scenario, seed, inputs[i] if inputs else None)
     ]
+
+
+def columns(inputs: list[dict[str, float]]) -> dict[str, list[float]]:
+    """Per-game inputs as the lockstep engine takes them: one column per uncertain number."""
+    return {path: [given[path] for given in inputs] for path in inputs[0]} if inputs else {}
 
 
 def variants(path: Path) -> list[str | None]:

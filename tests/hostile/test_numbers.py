@@ -545,7 +545,10 @@ def test_the_lockstep_engine_plays_hostile_numbers_as_the_reference_does(data, f
         inputs = [
             {u.path: more.draw(within(u.low, u.high)) for u in scenario.sampled} for _ in seeds
         ]
-    played = lockstep.play(scenario, seeds, inputs)
+    given = (
+        None if inputs is None else {u.path: [i[u.path] for i in inputs] for u in scenario.sampled}
+    )
+    played = lockstep.play(scenario, seeds, given)
     for i, seed in enumerate(seeds):
         model = WargameModel(
             scenario, seed=seed, record=False, inputs=inputs[i] if inputs else None

@@ -185,6 +185,16 @@ class Design:
 
     def values(self, run: int) -> dict[str, float]:
         """The run's values scaled to [low, high] per dimension (a degenerate range gives low)."""
+        return dict(zip(self._names, self._scaled(run).tolist(), strict=True))
+
+    def table(self, runs: range) -> FloatArray:
+        """The values of these runs, one row per run (columns in the order of `dimensions`):
+        the rows of `values`, without a dict per run."""
+        if not len(runs):
+            return np.empty((0, len(self._names)))
+        return np.stack([self._scaled(run) for run in runs])
+
+    def _scaled(self, run: int) -> FloatArray:
         u = self._unit(self._check_run(run))
         scaled = self._low + self._span * u  # >= low, as span * u >= 0
         np.minimum(scaled, self._high, out=scaled)  # span may have rounded up
@@ -194,7 +204,7 @@ class Design:
             scaled[w] = np.clip(mixed, self._low[w], self._high[w])
         if self._flat.size:
             scaled[self._flat] = self._low[self._flat]
-        return dict(zip(self._names, scaled.tolist(), strict=True))
+        return scaled
 
     def fingerprint(self) -> str:
         """A 16-hex-digit digest of (algorithm, method, seed, runs, dimensions) for manifests.
@@ -308,6 +318,11 @@ class PointDesign:
         """The values of the point that run `run` replicates."""
         point = self.points[run // self.replicates]
         return {d.name: x for d, x in zip(self.dimensions, point, strict=True)}
+
+    def table(self, runs: range) -> FloatArray:
+        """The values of these runs, one row per run (columns in the order of `dimensions`)."""
+        rows = [self.points[run // self.replicates] for run in runs]
+        return np.array(rows, dtype=np.float64).reshape(len(rows), len(self.dimensions))
 
     def fingerprint(self) -> str:
         """A short digest of the points and replicates, for manifests."""

@@ -25,19 +25,23 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
     """Play runs [start, stop) of every variant; one row per (run, variant)."""
     schema, sample = _prepared(spec)
     runs = range(start, stop)
-    values = [sample.values(run) if sample is not None else {} for run in runs]
+    names = [d.name for d in sample.dimensions] if sample is not None else []
+    table_of_values = sample.table(runs) if sample is not None else None
     seeds = [game_seed(spec, run) for run in runs]
     tables: list[pa.Table] = []
     steps: list[dict[str, Any]] = []
     for variant in spec.variants:
         scenario = scenario_of(spec, variant)
-        sampled = frozenset(u.path for u in scenario.sampled)
-        inputs = [{k: v for k, v in given.items() if k in sampled} for given in values]
         table = None
         if engine_of(spec, variant) == "lockstep":
-            table = _lockstep_table(spec, schema, scenario, variant, runs, seeds, values, inputs)
+            table = _lockstep_table(schema, scenario, variant, runs, seeds, names, table_of_values)
         if table is None:  # the reference engine, game by game
-            rows = _reference_rows(spec, scenario, variant, runs, seeds, values, inputs, steps)
+            values = (
+                [dict(zip(names, row, strict=True)) for row in table_of_values.tolist()]
+                if table_of_values is not None
+                else [{} for _ in runs]
+            )
+            rows = _reference_rows(spec, scenario, variant, runs, seeds, values, steps)
             table = pa.Table.from_pylist(rows, schema=schema)
         tables.append(table)
     # one row per (run, variant), runs in order and the variants of each run together
@@ -64,19 +68,23 @@ def lockstep_refusal(spec: BatchSpec, variant: str) -> str | None:
 
 
 def _lockstep_table(
-    spec: BatchSpec,
     schema: pa.Schema,
     scenario: Scenario,
     variant: str,
     runs: range,
     seeds: list[int],
-    values: list[dict[str, float]],
-    inputs: list[dict[str, float]],
+    names: list[str],
+    values: Any,
 ) -> pa.Table | None:
     """The rows of one variant's games played in lockstep (None if that fails: the
-    reference engine then plays them, and reports any game that fails there)."""
+    reference engine then plays them, and reports any game that fails there). `values`
+    holds the sampled numbers, a row per run and a column per name (None: none sampled)."""
+    sampled = {u.path for u in scenario.sampled}
+    inputs = None
+    if values is not None:
+        inputs = {name: values[:, i] for i, name in enumerate(names) if name in sampled}
     try:
-        results = lockstep.play(scenario, seeds, inputs if any(values) else None)
+        results = lockstep.play(scenario, seeds, inputs)
     except Exception:  # the reference engine is the definition: let it play, and judge
         return None
     size = len(runs)
@@ -85,8 +93,8 @@ def _lockstep_table(
         "variant": [variant] * size,
         "seed": seeds,
     }
-    for name in values[0] if values else ():
-        columns[f"in.{name}"] = [v[name] for v in values]
+    for i, name in enumerate(names):
+        columns[f"in.{name}"] = values[:, i]
     for name, column in results.columns.items():
         columns[name] = column
     arrays = []
@@ -108,15 +116,16 @@ def _reference_rows(
     runs: range,
     seeds: list[int],
     values: list[dict[str, float]],
-    inputs: list[dict[str, float]],
     steps: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The rows of one variant's games played one by one by the reference engine."""
+    sampled = frozenset(u.path for u in scenario.sampled)
     rows: list[dict[str, Any]] = []
-    for run, seed, given, own in zip(runs, seeds, values, inputs, strict=True):
+    for run, seed, given in zip(runs, seeds, values, strict=True):
         row: dict[str, Any] = {"run": run, "variant": variant, "seed": seed}
         row |= {f"in.{k}": v for k, v in given.items()}
         try:
+            own = {k: v for k, v in given.items() if k in sampled}
             model = _game(spec, run, scenario, seed, own if given else None)
             try:
                 while model.running:

@@ -54,7 +54,7 @@ __all__ = [
     "BUILTINS", "MATH", "MAX_DEPTH", "MAX_EXPRESSION_CHARS", "MAX_LENGTH", "Binary", "BoolOp",
     "Call", "Compare", "ExprError", "Getter", "Keyword", "Name", "Node", "Not", "Num", "Unary",
     "calls", "compile_expr", "compile_folded", "compile_node", "finite", "flat_chain", "names",
-    "parse", "power", "substitute",
+    "parse", "power", "substitute", "walk",
 ]  # fmt: skip
 
 MAX_LENGTH = 2000
@@ -506,7 +506,7 @@ def parse(text: str) -> Node:
     return _Parser(text).parse()
 
 
-def _walk(node: Node) -> Iterator[Node]:
+def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, without recursion."""
     stack = [node]
     while stack:
@@ -583,12 +583,12 @@ def substitute(node: Node, values: Mapping[str, float], keep: Container[str] = (
 
 def names(node: Node) -> set[str]:
     """Dotted names the expression reads, including names inside call arguments."""
-    return {n.dotted for n in _walk(node) if isinstance(n, Name)}
+    return {n.dotted for n in walk(node) if isinstance(n, Name)}
 
 
 def calls(node: Node) -> set[str]:
     """Function names the expression calls."""
-    return {n.name for n in _walk(node) if isinstance(n, Call)}
+    return {n.name for n in walk(node) if isinstance(n, Call)}
 
 
 # ---------------------------------------------------------------------------------- numerics

@@ -68,28 +68,38 @@ class Results:
 def play(
     scenario: Scenario,
     seeds: Sequence[int],
-    inputs: Sequence[Mapping[str, float]] | None = None,
+    inputs: Mapping[str, Any] | None = None,
 ) -> Results:
-    """The results of the games with these seeds (and sampled inputs, one mapping per game),
-    played together; raises Unsupported for a scenario it does not play."""
+    """The results of the games with these seeds, played together; raises Unsupported for a
+    scenario it does not play. `inputs` samples uncertain numbers: path -> one value per
+    game (as `Scenario.sampled` names them; the others keep their central values)."""
     engine = _engine(scenario, sampling=inputs is not None)
-    arrays: dict[str, Any] | None = None
-    full: list[dict[str, float]] = []
-    if inputs is not None:
-        full = [sampled_inputs(scenario, given) for given in inputs]
-        arrays = {path: np.array([f[path] for f in full]) for path in full[0]} if full else {}
+    arrays = None if inputs is None else sampled_columns(scenario, inputs, len(seeds))
     games = Games.start(engine.program, engine.layout, list(seeds), arrays)
     played = engine.play(games, scenario.spec.scenario.turns)
     results = Results(list(seeds), _columns(engine, games, played))
     for i in np.nonzero(games.careful)[0].tolist():
-        model = WargameModel(
-            scenario, seed=seeds[i], record=False, inputs=full[i] if inputs is not None else None
-        )
+        own = None if arrays is None else {path: float(a[i]) for path, a in arrays.items()}
+        model = WargameModel(scenario, seed=seeds[i], record=False, inputs=own)
         try:
             results.replace(i, summary_row(model.run().summary()))
         finally:
             model.release()
     return results
+
+
+def sampled_columns(scenario: Scenario, given: Mapping[str, Any], size: int) -> dict[str, Any]:
+    """Every sampled number of the scenario, one value per game: the given columns, central
+    values for the rest (`model.sampled_inputs` for many games)."""
+    sampled_inputs(scenario, dict.fromkeys(given, 0.0))  # refuses paths it does not sample
+    columns = {}
+    for u in scenario.sampled:
+        found = given.get(u.path)
+        column = np.full(size, u.value) if found is None else np.asarray(found, dtype=np.float64)
+        if column.shape != (size,):
+            raise ValueError(f"{u.path}: {column.shape[0]} values for {size} games")
+        columns[u.path] = column
+    return columns
 
 
 def summary_row(summary: dict[str, Any]) -> dict[str, Any]:

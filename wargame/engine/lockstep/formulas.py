@@ -25,6 +25,7 @@ from wargame.scenario.expr import (
     Unary,
     flat_chain,
     power,
+    walk,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Formulas:
         self.spec = spec
         self.layout = layout
         self.done: dict[int, Fn] = {}
+        self.memos = 0
         self.calendar: dict[tuple[str, int], float] = {}
 
     def __call__(self, getter: Getter) -> Fn:
@@ -80,6 +82,36 @@ class Formulas:
 
     # -- the tree, as `scenario.expr._Compiler.build` walks it ---------------------------------
     def _build(self, node: Node, formula: Formula) -> Built:
+        fn, const = self._node(node, formula)
+        if const is None and not isinstance(node, Name) and self._fixed(node, formula):
+            fn = self.once(fn)
+        return fn, const
+
+    def _fixed(self, node: Node, formula: Formula) -> bool:
+        """Whether the subtree reads sampled numbers and constants only: then it is the same
+        all game long, and worked out once per chunk (log(p) of a sampled p, a delay...)."""
+        for part in walk(node):
+            if isinstance(part, Name):
+                found = formula.names.get(part.dotted)
+                if not (isinstance(found, float) or (found is not None and found.kind == "input")):
+                    return False
+            elif isinstance(part, Call) and (part.name, part.args) in formula.calls:
+                return False
+        return True
+
+    def once(self, fn: Fn) -> Fn:
+        """fn, remembered per set of games after its first call."""
+        key = self.memos = self.memos + 1
+
+        def once(games: Games) -> Value:
+            found = games.memo.get(key)
+            if found is None:
+                found = games.memo[key] = fn(games)
+            return found
+
+        return once
+
+    def _node(self, node: Node, formula: Formula) -> Built:
         if isinstance(node, Num):
             return _const(node.value)
         if isinstance(node, Name):

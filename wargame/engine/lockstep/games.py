@@ -110,6 +110,8 @@ class Games:
     high: list[float] = field(default_factory=list)
     turn: int = 0
     pending: list[Pending] = field(default_factory=list)
+    memo: dict[int, Any] = field(default_factory=dict)
+    """What the formulas work out once per set of games (parts reading sampled numbers only)."""
 
     @classmethod
     def start(

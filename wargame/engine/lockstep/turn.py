@@ -30,6 +30,7 @@ from wargame.engine.lockstep.xp import (
 )
 from wargame.engine.program import CAction, CActor, CDoctrine, CEffect, Program, whole_turns
 from wargame.engine.rng import site_key, uniform_many
+from wargame.scenario.expr import Getter
 from wargame.scenario.loading import Scenario
 
 _TINY_TOTAL = 1e-6
@@ -132,11 +133,17 @@ class Lockstep:
                     e.op,
                     self.formula(e.value),
                     e.delay,
-                    None if e.delay_value is None else self.formula(e.delay_value),
+                    None if e.delay_value is None else self.delay(e.delay_value),
                 )
                 for e in effects
             ]
         return found
+
+    def delay(self, turns: Getter) -> Fn:
+        """An effect's delay read from sampled parameters, in whole turns, per game (the
+        same all game long: worked out once per set of games)."""
+        read = self.formula(turns)
+        return self.formula.once(lambda games: exact(_whole_turns, read(games)))
 
     # -- the turn ----------------------------------------------------------------------------
     def play(self, games: Games, last_turn: int) -> Any:
@@ -207,7 +214,7 @@ class Lockstep:
             amount = effect.amount(games)
             delay: Value = effect.delay
             if effect.delay_value is not None:
-                delay = exact(lambda t: float(whole_turns(t)), effect.delay_value(games))
+                delay = effect.delay_value(games)
             out.append((effect, amount, delay))
         return out
 
@@ -755,6 +762,10 @@ class Lockstep:
             if terminal:
                 ended |= happened
         games.running &= ~ended
+
+
+def _whole_turns(turns: float) -> float:
+    return float(whole_turns(turns))
 
 
 def _expected_change(op: str, amount: Value, old: Value) -> Value:
