@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,12 +40,14 @@ def play_continuations(
     workers: int = 1,
     client: Any = None,
     on_progress: Callable[[int, int], None] | None = None,
+    engine: Literal["auto", "reference"] = "auto",
 ) -> pa.Table:
     """One row per (state, run, variant): `state` (index into `states`), `run`, `variant`,
     `seed`, `error`, `turns`, and the batch columns (`outcome.*` is the turn an outcome first
     held, before or after the state, or null). `states` are `WargameModel.snapshot()`s of
     one scenario, already checked; each is played on to its own last turn. `on_progress`
-    hears (games played, games in all) after every chunk."""
+    hears (games played, games in all) after every chunk. `engine` as for batches: "auto"
+    plays them in lockstep where it can, "reference" one by one."""
     if runs < 1 or not states or not variants:
         raise WargameError("continuations need at least one state, one variant and one run")
     if len(states) * runs * len(variants) > MAX_CONTINUATIONS:
@@ -69,6 +71,7 @@ def play_continuations(
         chunk_size=max(1, math.ceil(total / max(4 * width, PROGRESS_STEPS))),
         from_states=tuple(states),
         replicates=runs,
+        engine=engine,
     )
     parts: dict[int, pa.Table] = {}
     games = total * len(variants)

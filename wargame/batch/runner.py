@@ -458,8 +458,8 @@ def default_chunk_size(runs: int, variants: int) -> int:
 def engine_notes(spec: BatchSpec) -> tuple[str, ...]:
     """A line for each variant the reference engine plays although the lockstep engine was
     allowed, saying why (the batch is then slower, not different)."""
-    if spec.engine == "reference" or spec.trajectories or spec.from_state or spec.from_states:
-        return ()  # asked for, or a mode only the reference plays (docs/engines.md)
+    if spec.engine == "reference" or spec.trajectories:
+        return ()  # asked for, or turn-by-turn rows, which only the reference keeps
     found = []
     for variant in spec.variants:
         refusal = lockstep_refusal(spec, variant)

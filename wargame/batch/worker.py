@@ -34,7 +34,9 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
         scenario = scenario_of(spec, variant)
         table = None
         if engine_of(spec, variant) == "lockstep":
-            table = _lockstep_table(schema, scenario, variant, runs, seeds, names, table_of_values)
+            table = _lockstep_table(
+                spec, schema, scenario, variant, runs, seeds, names, table_of_values
+            )
         if table is None:  # the reference engine, game by game
             values = (
                 [dict(zip(names, row, strict=True)) for row in table_of_values.tolist()]
@@ -57,7 +59,7 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
 def engine_of(spec: BatchSpec, variant: str) -> str:
     """Which engine plays this variant's games: the lockstep engine when the spec allows it
     and it plays the scenario (and no turn-by-turn rows are asked for), else the reference."""
-    if spec.engine == "reference" or spec.trajectories or spec.from_state or spec.from_states:
+    if spec.engine == "reference" or spec.trajectories:
         return "reference"
     return "lockstep" if lockstep_refusal(spec, variant) is None else "reference"
 
@@ -68,6 +70,7 @@ def lockstep_refusal(spec: BatchSpec, variant: str) -> str | None:
 
 
 def _lockstep_table(
+    spec: BatchSpec,
     schema: pa.Schema,
     scenario: Scenario,
     variant: str,
@@ -84,7 +87,7 @@ def _lockstep_table(
     if values is not None:
         inputs = {name: values[:, i] for i, name in enumerate(names) if name in sampled}
     try:
-        results = lockstep.play(scenario, seeds, inputs)
+        results = _lockstep_columns(spec, scenario, runs, seeds, inputs)
     except Exception:  # the reference engine is the definition: let it play, and judge
         return None
     size = len(runs)
@@ -95,8 +98,7 @@ def _lockstep_table(
     }
     for i, name in enumerate(names):
         columns[f"in.{name}"] = values[:, i]
-    for name, column in results.columns.items():
-        columns[name] = column
+    columns |= results
     arrays = []
     for field in schema:
         found = columns.get(field.name)
@@ -107,6 +109,34 @@ def _lockstep_table(
         else:
             arrays.append(pa.array(found, type=field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _lockstep_columns(
+    spec: BatchSpec,
+    scenario: Scenario,
+    runs: range,
+    seeds: list[int],
+    inputs: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The result columns of the runs, played in lockstep: from the scenario's start, or
+    each group of runs that continues the same saved game together."""
+    if spec.from_state is None and not spec.from_states:
+        return lockstep.play(scenario, seeds, inputs).columns
+    # a batch plays on to the scenario's end; continuations to the game's own
+    turns = None if spec.from_states else scenario.spec.scenario.turns
+    parts: list[dict[str, Any]] = []
+    first = 0
+    while first < len(runs):
+        state = (runs[first] // spec.replicates) if spec.from_states else 0
+        last = first
+        while last < len(runs) and (not spec.from_states or runs[last] // spec.replicates == state):
+            last += 1
+        saved = spec.from_states[state] if spec.from_states else spec.from_state
+        assert saved is not None
+        start = lockstep.Start(saved, turns)
+        parts.append(lockstep.play(scenario, seeds[first:last], None, start).columns)
+        first = last
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
 def _reference_rows(

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from wargame.engine.lockstep.formulas import Unsupported
-from wargame.engine.lockstep.games import Games
+from wargame.engine.lockstep.games import Games, Pending
 from wargame.engine.lockstep.turn import Lockstep
 from wargame.engine.model import WargameModel, sampled_inputs
 
 if TYPE_CHECKING:
     from wargame.scenario.loading import Scenario
 
-__all__ = ["Results", "Unsupported", "play", "summary_row", "supported"]
+__all__ = ["Results", "Start", "Unsupported", "play", "summary_row", "supported"]
 
 
 def supported(scenario: Scenario) -> str | None:
@@ -65,27 +65,80 @@ class Results:
             column[game] = 0 if value is None else value
 
 
+@dataclass(frozen=True, slots=True)
+class Start:
+    """A saved game every game continues from (`WargameModel.snapshot()` output, checked),
+    each with its own seed, to `turns` (None: the saved game's own last turn)."""
+
+    snapshot: dict[str, Any]
+    turns: int | None = None
+
+    def restored(self, scenario: Scenario, seed: int | None = None) -> WargameModel:
+        model = WargameModel.restore(
+            scenario, self.snapshot, record=False, check=False, turns=self.turns, any_variant=True
+        )
+        return model if seed is None else model.reseed(seed)
+
+
 def play(
     scenario: Scenario,
     seeds: Sequence[int],
     inputs: Mapping[str, Any] | None = None,
+    start: Start | None = None,
 ) -> Results:
     """The results of the games with these seeds, played together; raises Unsupported for a
     scenario it does not play. `inputs` samples uncertain numbers: path -> one value per
-    game (as `Scenario.sampled` names them; the others keep their central values)."""
+    game (as `Scenario.sampled` names them; the others keep their central values). `start`
+    continues a saved game (taken between turns) instead of starting from turn 1."""
+    saved = None if start is None else start.restored(scenario)
+    if saved is not None:
+        if saved.stage != "between_turns" or saved.turn_progress is not None:
+            raise Unsupported("the saved game is in the middle of a turn")
+        if saved.overrides:
+            raise Unsupported("the saved game has facilitator rulings for later turns")
+        if saved.inputs is not None and inputs is None:
+            inputs = {path: [value] * len(seeds) for path, value in saved.inputs.items()}
     engine = _engine(scenario, sampling=inputs is not None)
     arrays = None if inputs is None else sampled_columns(scenario, inputs, len(seeds))
-    games = Games.start(engine.program, engine.layout, list(seeds), arrays)
-    played = engine.play(games, scenario.spec.scenario.turns)
+    games = Games.start(
+        engine.program, engine.layout, list(seeds), arrays, None if saved is None else saved.state
+    )
+    last = scenario.spec.scenario.turns
+    if saved is not None:
+        _carry_on(engine, games, saved)
+        last = saved.last_turn if saved.running else saved.state.turn
+    played = engine.play(games, last)
     results = Results(list(seeds), _columns(engine, games, played))
     for i in np.nonzero(games.careful)[0].tolist():
         own = None if arrays is None else {path: float(a[i]) for path, a in arrays.items()}
-        model = WargameModel(scenario, seed=seeds[i], record=False, inputs=own)
+        if start is not None:
+            model = start.restored(scenario, seeds[i])
+        else:
+            model = WargameModel(scenario, seed=seeds[i], record=False, inputs=own)
         try:
             results.replace(i, summary_row(model.run().summary()))
         finally:
             model.release()
     return results
+
+
+def _carry_on(engine: Lockstep, games: Games, saved: WargameModel) -> None:
+    """What a saved game holds beside its state: effects still on their way, how often each
+    inject has fired, the escalation so far."""
+    size, layout = games.size, engine.layout
+    for lands, term, op, amount, _ in saved.state.pending:
+        games.pending.append(
+            Pending(
+                np.full(size, int(lands)),
+                layout.terms[tuple(term)],
+                op,
+                np.full(size, float(amount)),
+                np.ones(size, dtype=bool),
+            )
+        )
+    for i, inject in enumerate(engine.program.injects):
+        games.inject_times[i] = saved.inject_counts.get(inject.id, 0)
+    games.escalation[:] = saved.escalation
 
 
 def sampled_columns(scenario: Scenario, given: Mapping[str, Any], size: int) -> dict[str, Any]:

@@ -287,12 +287,7 @@ class Lockstep:
             size = size + abs(contribution)
         odds: dict[str, Value] | None = None
         for term, op, value, branch in action.scored:
-            amount = self.formula(value)(games)
-            change = (
-                amount
-                if op == "add"
-                else _expected_change(op, amount, games.x[self.layout.terms[term]])
-            )
+            change = self.change(games, term, op, value)
             if branch is not None:
                 if odds is None:
                     odds = self.branch_odds(games, action)
@@ -301,12 +296,7 @@ class Lockstep:
             total = total + contribution
             size = size + abs(contribution)
         for _, term, op, value in action.foreseen:
-            amount = self.formula(value)(games)
-            change = (
-                amount
-                if op == "add"
-                else _expected_change(op, amount, games.x[self.layout.terms[term]])
-            )
+            change = self.change(games, term, op, value)
             contribution = weights[term] * change
             total = total + contribution
             size = size + abs(contribution)
@@ -320,6 +310,15 @@ class Lockstep:
             total = total - expected
             size = size + abs(expected)
         return total, size
+
+    def change(self, games: Games, term: Any, op: str, value: Getter) -> Value:
+        """`policies.expected_change` of an effect on a term, per game: the amount for an
+        add, old x (amount - 1) for a mul, amount - old for a set."""
+        amount = self.formula(value)(games)
+        if op == "add":
+            return amount
+        old = games.x[self.layout.terms[term]]
+        return old * (amount - 1) if op == "mul" else amount - old
 
     def branch_odds(self, games: Games, action: CAction) -> dict[str, Value]:
         """`program.branch_odds` per game."""
@@ -766,13 +765,6 @@ class Lockstep:
 
 def _whole_turns(turns: float) -> float:
     return float(whole_turns(turns))
-
-
-def _expected_change(op: str, amount: Value, old: Value) -> Value:
-    """`policies.expected_change` per game."""
-    if op == "mul":
-        return old * (amount - 1)
-    return amount - old
 
 
 def _row_sum(rows: Array) -> Value:
