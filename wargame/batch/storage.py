@@ -302,6 +302,16 @@ def write_table_atomic(table: pa.Table, path: Path) -> None:
         raise
 
 
+def lean_arrow_memory() -> None:
+    """Give pyarrow the system's allocator in a batch's worker processes (the command line
+    does the same for itself: `cli.app.main`). Its default
+    (mimalloc) reserves memory in large segments and keeps what it frees, and a batch
+    process writes a part for every chunk: held to 256 MiB (the hostile tests' limit), the
+    main process then failed to write a part of 4,096 rows. The system allocator returns
+    what it frees."""
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def compact(out: Path, runs: int, batch: str, schema: pa.Schema) -> None:
     """Merge the parts into runs.parquet (and trajectories.parquet) in run order, streaming.
 

@@ -7,6 +7,7 @@ place and the fix; 130 interrupted.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 
@@ -50,6 +51,8 @@ app.command()(serve.serve)
 def main() -> None:
     """Console entry point: user errors become messages and exit codes, never tracebacks."""
     plain_text_streams()
+    # pyarrow's allocator, chosen before pyarrow is imported: see batch.storage.lean_arrow_memory
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     threading.excepthook = _thread_failed
     try:
         code = app(standalone_mode=False)
