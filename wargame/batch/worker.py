@@ -46,14 +46,32 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
             rows = _reference_rows(spec, scenario, variant, runs, seeds, values, steps)
             table = pa.Table.from_pylist(rows, schema=schema)
         tables.append(table)
-    # one row per (run, variant), runs in order and the variants of each run together
-    width = len(tables)
-    order = [v * len(runs) + i for i in range(len(runs)) for v in range(width)]
-    table = pa.concat_tables(tables).take(pa.array(order, type=pa.int64()))
-    for i, name in enumerate(schema.names):
-        if name.startswith("count."):  # an action never taken has no count: 0, not missing
-            table = table.set_column(i, schema.field(i), pc.fill_null(table.column(i), 0))
+    table = _interleaved(schema, tables, len(runs))
     return table, (pa.Table.from_pylist(steps) if spec.trajectories and steps else None)
+
+
+def _interleaved(schema: pa.Schema, tables: list[pa.Table], runs: int) -> pa.Table:
+    """One row per (run, variant), runs in order and the variants of each run together; an
+    action never taken counts 0, not missing. Column by column, each variant's column let go
+    once copied, so that a chunk is held about once rather than twice."""
+    width = len(tables)
+    order = pa.array(np.arange(runs * width).reshape(width, runs).T.ravel(), type=pa.int64())
+    held: list[list[pa.ChunkedArray | None]] = [list(table.columns) for table in tables]
+    tables.clear()
+    out = []
+    for i, field in enumerate(schema):
+        chunks = []
+        for variant in held:
+            part, variant[i] = variant[i], None
+            assert part is not None
+            chunks += part.chunks
+        column = pa.chunked_array(chunks, type=field.type)
+        del chunks
+        column = column.take(order) if width > 1 else column
+        if field.name.startswith("count."):
+            column = pc.fill_null(column, 0)
+        out.append(column)
+    return pa.Table.from_arrays(out, schema=schema)
 
 
 def engine_of(spec: BatchSpec, variant: str) -> str:
