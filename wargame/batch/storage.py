@@ -274,12 +274,22 @@ class PartWriter:
         On a failure (a full disk) nothing half-written is left, the parts written before
         are untouched, and the buffer is kept so that a later flush may still write it.
         """
-        if self.runs:
+        if not self.runs:
+            self.last = time.monotonic()
+            return
+        path = part_path(self.out, self.number)
+        try:
             if self.steps:
                 self._write(pa.concat_tables(self.steps), part_path(self.out, self.number, "steps"))
-            self._write(pa.concat_tables(self.runs), part_path(self.out, self.number))
-            self.number += 1
-        self.runs, self.steps, self.last = [], [], time.monotonic()
+            self._write(pa.concat_tables(self.runs), path)
+        finally:
+            # Written, even if a Ctrl-C then landed (while the folder was synced, or before
+            # the buffer was emptied): never again, or resume finds its runs twice. Not
+            # written (a full disk): the buffer stays for a later flush.
+            if path.exists():
+                self.number += 1
+                self.runs, self.steps = [], []
+                self.last = time.monotonic()
 
     def _write(self, table: pa.Table, path: Path) -> None:
         try:
