@@ -170,9 +170,23 @@ def summary_row(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _engine(scenario: Scenario, sampling: bool) -> Lockstep:
-    program = scenario.sampling_program() if sampling else scenario.program
-    controllers = {aid: actor.controller for aid, actor in program.actors.items()}
-    return Lockstep(scenario, program, controllers)
+    """The scenario's lockstep engine, built (and its formulas compiled) once: a batch asks
+    for it on every chunk."""
+    key = "lockstep sampling" if sampling else "lockstep"
+    found = scenario.cache.get(key)
+    if isinstance(found, Unsupported):
+        raise found
+    if found is None:
+        program = scenario.sampling_program() if sampling else scenario.program
+        controllers = {aid: actor.controller for aid, actor in program.actors.items()}
+        try:
+            found = Lockstep(scenario, program, controllers)
+        except Unsupported as why:
+            scenario.cache[key] = why
+            raise
+        scenario.cache[key] = found
+    engine: Lockstep = found
+    return engine
 
 
 def _columns(engine: Lockstep, games: Games, played: Any) -> dict[str, Any]:
