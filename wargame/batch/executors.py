@@ -22,8 +22,8 @@ from typing import Any
 import pyarrow as pa
 
 from wargame.batch import worker
+from wargame.batch.memory import lean_memory
 from wargame.batch.spec import BatchSpec
-from wargame.batch.storage import lean_arrow_memory
 from wargame.errors import RunError, WargameError
 
 POOL_RESTARTS = 3
@@ -131,7 +131,7 @@ def worker_started(parent: int) -> None:
     ends as well. (SIGTERM keeps its default: the pool ends broken workers with it.) The
     dashboard's chart process starts the same way."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    lean_arrow_memory()
+    lean_memory()
 
     def watch() -> None:
         while os.getppid() == parent:

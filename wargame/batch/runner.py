@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from wargame import __version__
 from wargame.batch.executors import connect, dispatch
+from wargame.batch.memory import lean_while
 from wargame.batch.progress import progress_shown
 from wargame.batch.sampling import MAX_RUNS
 from wargame.batch.spec import BASE, BatchSpec, chunk_count, chunks, columns, design, scenario_of
@@ -421,7 +422,7 @@ def run(
             target.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise write_error(target, error) from None
-        with held(target):  # a second batch on the same folder is refused, not mixed in
+        with held(target), lean_while():  # a second batch on the folder is refused, not mixed in
             todo = prepare(target, spec, resume, force)
             with progress_shown("batch", progress) as show:
                 execute(

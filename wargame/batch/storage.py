@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from wargame.batch.memory import give_back
 from wargame.errors import InputError, Problem, WargameError
 from wargame.files.atomic import write_error
 
@@ -290,6 +291,7 @@ class PartWriter:
                 self.number += 1
                 self.runs, self.steps = [], []
                 self.last = time.monotonic()
+        give_back()
 
     def _write(self, table: pa.Table, path: Path) -> None:
         try:
@@ -310,16 +312,6 @@ def write_table_atomic(table: pa.Table, path: Path) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-
-
-def lean_arrow_memory() -> None:
-    """Give pyarrow the system's allocator in a batch's worker processes (the command line
-    does the same for itself: `cli.app.main`). Its default
-    (mimalloc) reserves memory in large segments and keeps what it frees, and a batch
-    process writes a part for every chunk: held to 256 MiB (the hostile tests' limit), the
-    main process then failed to write a part of 4,096 rows. The system allocator returns
-    what it frees."""
-    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def compact(out: Path, runs: int, batch: str, schema: pa.Schema) -> None:

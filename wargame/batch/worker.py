@@ -7,22 +7,26 @@ unpickles one runs this module's `play_chunk`.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wargame.batch.memory import give_back
 from wargame.batch.sampling import Design, PointDesign
 from wargame.batch.spec import BatchSpec, columns, design, game_seed, scenario_of
 from wargame.engine import lockstep
 from wargame.engine.lockstep import summary_row
-from wargame.engine.model import WargameModel
 from wargame.scenario.loading import Scenario
+
+if TYPE_CHECKING:
+    from wargame.engine.model import WargameModel
 
 
 def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Table | None]:
     """Play runs [start, stop) of every variant; one row per (run, variant)."""
+    give_back()  # what the last chunk took (its table has been sent)
     schema, sample = _prepared(spec)
     runs = range(start, stop)
     names = [d.name for d in sample.dimensions] if sample is not None else []
@@ -192,6 +196,10 @@ def _reference_rows(
 def _game(
     spec: BatchSpec, run: int, scenario: Scenario, seed: int, inputs: dict[str, float] | None
 ) -> WargameModel:
+    # (mesa and with it pandas and scipy, ~90 MiB a process: loaded only when the reference
+    # engine plays, not by a worker that plays every game in lockstep)
+    from wargame.engine.model import WargameModel
+
     state = spec.from_states[run // spec.replicates] if spec.from_states else spec.from_state
     if state is not None:
         # Play on to the scenario's last turn (restore stops at a terminal outcome).

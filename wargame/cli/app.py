@@ -51,7 +51,7 @@ app.command()(serve.serve)
 def main() -> None:
     """Console entry point: user errors become messages and exit codes, never tracebacks."""
     plain_text_streams()
-    # pyarrow's allocator, chosen before pyarrow is imported: see batch.storage.lean_arrow_memory
+    # pyarrow's allocator, chosen before pyarrow is imported: see batch.memory
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     threading.excepthook = _thread_failed
     try:

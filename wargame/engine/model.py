@@ -144,7 +144,7 @@ class WargameModel(mesa.Model):
             self.state: DeterrenceState = self.program.initial.copy()
         else:
             self.program = scenario.sampling_program()
-            self.inputs = sampled_inputs(scenario, inputs)
+            self.inputs = scenario.sampled_values(inputs)
             self.state = self.program.initial.copy()
             for path, term in self.program.initial_inputs:
                 self.state.put(term, self.inputs[path])
@@ -1273,16 +1273,3 @@ def escalation_sum(weights: Iterable[float], start: float = 0.0) -> float:
         return total
     exact = sum(map(Fraction, weights), Fraction(start))
     return _HUGE if exact > _HUGE else -_HUGE if exact < -_HUGE else float(exact)
-
-
-def sampled_inputs(scenario: Scenario, given: Mapping[str, float]) -> dict[str, float]:
-    """Every sampled number of the scenario: the given values, central values for the rest."""
-    values = {u.path: u.value for u in scenario.sampled}
-    unknown = sorted(set(given) - set(values))
-    if unknown:
-        raise WargameError(
-            f"not uncertain numbers of this scenario (variant): {', '.join(unknown[:5])}; "
-            "sample only paths listed in Scenario.sampled"
-        )
-    values.update({path: float(value) for path, value in given.items()})
-    return values

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from wargame.engine.program import Compiler, Program
-from wargame.errors import InputError
+from wargame.errors import InputError, WargameError
 from wargame.scenario.checks import consistency_check, cross_check
 from wargame.scenario.problems import schema_problems, split_hint
 from wargame.scenario.provenance import Uncertainty, provenance
@@ -98,6 +98,18 @@ class Scenario:
             self.cache["sampled"] = tuple(u for u in self.uncertainties if u.path not in self.fixed)
         sampled: tuple[Uncertainty, ...] = self.cache["sampled"]
         return sampled
+
+    def sampled_values(self, given: Mapping[str, float]) -> dict[str, float]:
+        """Every sampled number: the given values, central values for the rest."""
+        values = {u.path: u.value for u in self.sampled}
+        unknown = sorted(set(given) - set(values))
+        if unknown:
+            raise WargameError(
+                f"not uncertain numbers of this scenario (variant): {', '.join(unknown[:5])}; "
+                "sample only paths listed in Scenario.sampled"
+            )
+        values.update({path: float(value) for path, value in given.items()})
+        return values
 
     def sampling_program(self) -> Program:
         """The program with every sampled number as a per-run input (compiled once)."""

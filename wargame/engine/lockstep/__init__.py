@@ -19,9 +19,9 @@ import numpy as np
 from wargame.engine.lockstep.formulas import Unsupported
 from wargame.engine.lockstep.games import Games, Pending
 from wargame.engine.lockstep.turn import Lockstep
-from wargame.engine.model import WargameModel, sampled_inputs
 
 if TYPE_CHECKING:
+    from wargame.engine.model import WargameModel
     from wargame.scenario.loading import Scenario
 
 __all__ = ["Results", "Start", "Unsupported", "play", "summary_row", "supported"]
@@ -74,6 +74,8 @@ class Start:
     turns: int | None = None
 
     def restored(self, scenario: Scenario, seed: int | None = None) -> WargameModel:
+        from wargame.engine.model import WargameModel
+
         model = WargameModel.restore(
             scenario, self.snapshot, record=False, check=False, turns=self.turns, any_variant=True
         )
@@ -110,6 +112,8 @@ def play(
     played = engine.play(games, last)
     results = Results(list(seeds), _columns(engine, games, played))
     for i in np.nonzero(games.careful)[0].tolist():
+        from wargame.engine.model import WargameModel  # (mesa, ~90 MiB: only when needed)
+
         own = None if arrays is None else {path: float(a[i]) for path, a in arrays.items()}
         if start is not None:
             model = start.restored(scenario, seeds[i])
@@ -143,8 +147,8 @@ def _carry_on(engine: Lockstep, games: Games, saved: WargameModel) -> None:
 
 def sampled_columns(scenario: Scenario, given: Mapping[str, Any], size: int) -> dict[str, Any]:
     """Every sampled number of the scenario, one value per game: the given columns, central
-    values for the rest (`model.sampled_inputs` for many games)."""
-    sampled_inputs(scenario, dict.fromkeys(given, 0.0))  # refuses paths it does not sample
+    values for the rest (`Scenario.sampled_values` for many games)."""
+    scenario.sampled_values(dict.fromkeys(given, 0.0))  # refuses paths it does not sample
     columns = {}
     for u in scenario.sampled:
         found = given.get(u.path)
