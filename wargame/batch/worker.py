@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from wargame.batch.memory import give_back
 from wargame.batch.sampling import Design, PointDesign
@@ -32,6 +31,7 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
     names = [d.name for d in sample.dimensions] if sample is not None else []
     table_of_values = sample.table(runs) if sample is not None else None
     seeds = [game_seed(spec, run) for run in runs]
+    counts = [name for name in schema.names if name.startswith("count.")]
     tables: list[pa.Table] = []
     steps: list[dict[str, Any]] = []
     for variant in spec.variants:
@@ -48,6 +48,8 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
                 else [{} for _ in runs]
             )
             rows = _reference_rows(spec, scenario, variant, runs, seeds, values, steps)
+            for row in rows:  # an action never taken counts 0, not missing
+                row |= {name: 0 for name in counts if row.get(name) is None}
             table = pa.Table.from_pylist(rows, schema=schema)
         tables.append(table)
     table = _interleaved(schema, tables, len(runs))
@@ -55,11 +57,11 @@ def play_chunk(spec: BatchSpec, start: int, stop: int) -> tuple[pa.Table, pa.Tab
 
 
 def _interleaved(schema: pa.Schema, tables: list[pa.Table], runs: int) -> pa.Table:
-    """One row per (run, variant), runs in order and the variants of each run together; an
-    action never taken counts 0, not missing. Column by column, each variant's column let go
-    once copied, so that a chunk is held about once rather than twice."""
+    """One row per (run, variant), runs in order and the variants of each run together.
+    Column by column, each variant's column let go once copied, so that a chunk is held
+    about once rather than twice."""
     width = len(tables)
-    order = pa.array(np.arange(runs * width).reshape(width, runs).T.ravel(), type=pa.int64())
+    order = arrow(np.arange(runs * width).reshape(width, runs).T.ravel(), pa.int64())
     held: list[list[pa.ChunkedArray | None]] = [list(table.columns) for table in tables]
     tables.clear()
     out = []
@@ -71,11 +73,31 @@ def _interleaved(schema: pa.Schema, tables: list[pa.Table], runs: int) -> pa.Tab
             chunks += part.chunks
         column = pa.chunked_array(chunks, type=field.type)
         del chunks
-        column = column.take(order) if width > 1 else column
-        if field.name.startswith("count."):
-            column = pc.fill_null(column, 0)
-        out.append(column)
+        out.append(column.take(order) if width > 1 else column)
     return pa.Table.from_arrays(out, schema=schema)
+
+
+NUMPY_TYPES = {pa.int32(): np.int32, pa.int64(): np.int64, pa.float64(): np.float64}
+"""The numpy type of each Arrow type of the batch's numeric columns."""
+
+
+def arrow(values: Any, kind: pa.DataType, valid: Any = None) -> pa.Array:
+    """Numbers as an Arrow array of `kind` (null where `valid` is False), built from their
+    buffers: `pa.array` would load pandas (~45 MiB a worker) to look for pandas objects."""
+    data = np.ascontiguousarray(values, dtype=NUMPY_TYPES[kind])
+    if valid is None:
+        return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)], null_count=0)
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    nulls = len(data) - int(np.count_nonzero(valid))
+    return pa.Array.from_buffers(kind, len(data), [bitmap, pa.py_buffer(data)], null_count=nulls)
+
+
+def repeated(text: str, times: int) -> pa.Array:
+    """The same text `times` times as an Arrow string array (without `pa.array`: above)."""
+    encoded = text.encode()
+    offsets = np.arange(times + 1, dtype=np.int32) * len(encoded)
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(encoded * times)]
+    return pa.Array.from_buffers(pa.string(), times, buffers, null_count=0)
 
 
 def engine_of(spec: BatchSpec, variant: str) -> str:
@@ -115,7 +137,6 @@ def _lockstep_table(
     size = len(runs)
     columns: dict[str, Any] = {
         "run": np.arange(runs.start, runs.stop, dtype=np.int64),
-        "variant": [variant] * size,
         "seed": seeds,
     }
     for i, name in enumerate(names):
@@ -124,12 +145,16 @@ def _lockstep_table(
     arrays = []
     for field in schema:
         found = columns.get(field.name)
-        if found is None:
+        if field.name == "variant":
+            arrays.append(repeated(variant, size))
+        elif field.name.startswith("count.") and found is None:  # an action never taken
+            arrays.append(arrow(np.zeros(size), field.type))
+        elif found is None:
             arrays.append(pa.nulls(size, field.type))
         elif field.name.startswith("outcome."):
-            arrays.append(pa.array(found, type=field.type, mask=found == 0))
+            arrays.append(arrow(found, field.type, valid=found != 0))
         else:
-            arrays.append(pa.array(found, type=field.type))
+            arrays.append(arrow(found, field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
