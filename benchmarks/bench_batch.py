@@ -21,10 +21,11 @@ gets its own values of the scenario's uncertain numbers).
    15; >= 1.7 with `--engine reference`) and 1 worker / plain loop (target >= 0.9 with
    `--engine reference`; with the lockstep engine it is the engines' speed-up);
 5. peak memory of whole batches (default 1,000 and 10,000 runs; `--big`: 10,000 and 100,000,
-   which takes minutes): each batch runs in a fresh subprocess (`--memory-child N`), and the
-   RSS of that process and all its descendants (workers, the resource tracker) is summed every
-   50 ms; the maximum is reported (target: under 1 GiB, no growth with N). Summed RSS counts
-   pages shared between processes (imported libraries) in each of them: an upper bound.
+   which takes minutes): each batch runs in a fresh subprocess (`batch.run`, then the summary
+   the command line prints), and the RSS of that process and all its descendants (workers,
+   the resource tracker) is summed every 50 ms; the maximum is reported (target: under 1 GiB,
+   no growth with N). Summed RSS counts pages shared between processes (imported libraries)
+   in each of them: an upper bound.
    `--memory-sample` (default lhs, the runner's default) sets the sample mode of these batches.
 
 Times are wall-clock (several processes take part), so the figures depend on what else the
@@ -303,45 +304,36 @@ def pool_startup(path: str, variants: tuple[str, ...], workers: int) -> float:
 
 
 # -- peak memory of a whole batch in a fresh process tree -------------------------------------
-def memory_child(args: argparse.Namespace) -> None:
-    """Run one batch (this process is the one measured) and print its wall time as JSON."""
-    start = time.perf_counter()
-    batch.run(
-        args.scenario,
-        variants=args.variant_list,
-        runs=args.memory_child,
-        seed=args.seed,
-        out=args.out,
-        workers=args.memory_workers,
-        sample=args.memory_sample,
-        force=True,
-        engine=args.engine,
-    )
-    print(json.dumps({"wall_s": time.perf_counter() - start}))
+MEMORY_CHILD = """
+import json, sys, time
+from wargame import batch
+
+options = json.loads(sys.argv[1])
+start = time.perf_counter()
+result = batch.run(**options, force=True, progress=False)
+played = time.perf_counter()
+result.summary()
+print(json.dumps({"wall_s": played - start, "summary_s": time.perf_counter() - played}))
+"""
+"""A batch as a script runs it: `batch.run`, then the summary the command line prints. Not
+this file: spawned workers import the main module, and this one imports mesa for its
+adapter (about 90 MiB in every process of the tree that a user's batch does not have)."""
 
 
 def peak_memory(args: argparse.Namespace, runs: int) -> dict[str, Any]:
     """Run a batch of `runs` in a fresh subprocess; the peak of its process tree's summed RSS."""
     with tempfile.TemporaryDirectory(prefix="bench-batch-mem-") as tmp:
-        command = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            args.scenario,
-            "--memory-child",
-            str(runs),
-            "--out",
-            str(Path(tmp) / "batch"),
-            "--variants",
-            ",".join(args.variant_list),
-            "--seed",
-            str(args.seed),
-            "--memory-workers",
-            str(args.memory_workers),
-            "--memory-sample",
-            args.memory_sample,
-            "--engine",
-            args.engine,
-        ]
+        options = {
+            "scenario": args.scenario,
+            "runs": runs,
+            "out": str(Path(tmp) / "batch"),
+            "variants": list(args.variant_list),
+            "seed": args.seed,
+            "workers": args.memory_workers,
+            "sample": args.memory_sample,
+            "engine": args.engine,
+        }
+        command = [sys.executable, "-c", MEMORY_CHILD, json.dumps(options)]
         child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         sampler = TreeRss(child.pid)
         sampler.start()
@@ -349,7 +341,7 @@ def peak_memory(args: argparse.Namespace, runs: int) -> dict[str, Any]:
         sampler.stop()
     if child.returncode != 0:
         raise SystemExit(f"memory batch of {runs} runs failed (exit {child.returncode})")
-    wall = json.loads(stdout.strip().splitlines()[-1])["wall_s"]
+    times = json.loads(stdout.strip().splitlines()[-1])
     games = runs * len(args.variant_list)
     return {
         "runs": runs,
@@ -358,8 +350,9 @@ def peak_memory(args: argparse.Namespace, runs: int) -> dict[str, Any]:
         "peak_main_rss_mib": sampler.peak_root / MiB,
         "processes": sampler.processes,
         "samples": sampler.samples,
-        "batch_wall_s": wall,
-        "games_per_s": games / wall,
+        "batch_wall_s": times["wall_s"],
+        "summary_s": times["summary_s"],
+        "games_per_s": games / times["wall_s"],
     }
 
 
@@ -522,8 +515,6 @@ def main() -> None:
         choices=["auto", "reference"],
         help="the runner's engine: auto (lockstep where it plays) or reference",
     )
-    parser.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--out", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.scenario = str(Path(args.scenario).resolve())
     args.variant_list = tuple(v.strip() for v in args.variants.split(",") if v.strip())
@@ -531,10 +522,6 @@ def main() -> None:
         args.memory_workers = args.workers
     global ENGINE
     ENGINE = args.engine
-    if args.memory_child:
-        memory_child(args)
-        return
-
     scenario = load_scenario(args.scenario)
     build = "compiled (mypyc)" if wargame.compiled() else "pure Python"
     figures: dict[str, Any] = {
@@ -594,8 +581,9 @@ def main() -> None:
             print(
                 f"  {size:>8} runs: peak {row['peak_tree_rss_mib']:7.1f} MiB "
                 f"(main process {row['peak_main_rss_mib']:6.1f} MiB, up to "
-                f"{row['processes']} processes), {row['games_per_s']:6.1f} runs/s "
-                f"({row['batch_wall_s']:.1f} s); {load()}"
+                f"{row['processes']} processes), {row['games_per_s']:6.1f} games/s "
+                f"(batch {row['batch_wall_s']:.1f} s, then its summary {row['summary_s']:.1f} s);"
+                f" {load()}"
             )
         figures["memory"] = rows
         if len(rows) >= 2:

@@ -416,6 +416,31 @@ def test_bootstrap_agrees_with_the_normal_paired_interval() -> None:
     assert iv.low < narrow.low < narrow.high < iv.high
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_difference_of_few_values_is_resampled_by_how_often_each_is_drawn(seed) -> None:
+    # counts and turns take a handful of values: the multinomial draw of how often each
+    # comes up is the same bootstrap as drawing the run indices, so the two agree (to
+    # their own Monte Carlo error) and both match the normal interval at this size
+    rng = np.random.default_rng(seed)
+    diff = rng.choice([-2.0, 0.0, 1.0, 3.0], p=[0.1, 0.6, 0.2, 0.1], size=4000)
+    few = bootstrap_paired_mean_difference(diff, np.zeros(4000), resamples=4000, seed=seed)
+    jitter = diff + rng.uniform(-1e-9, 1e-9, size=4000)  # every value distinct: indices
+    many = bootstrap_paired_mean_difference(jitter, np.zeros(4000), resamples=4000, seed=seed)
+    se = diff.std(ddof=1) / math.sqrt(diff.size)
+    for iv in (few, many):
+        assert iv.low == pytest.approx(diff.mean() - Z95 * se, abs=0.1 * Z95 * se)
+        assert iv.high == pytest.approx(diff.mean() + Z95 * se, abs=0.1 * Z95 * se)
+    assert few.low == pytest.approx(many.low, abs=0.1 * Z95 * se)
+    assert few.high == pytest.approx(many.high, abs=0.1 * Z95 * se)
+    assert few == bootstrap_paired_mean_difference(diff, np.zeros(4000), resamples=4000, seed=seed)
+    # a rare difference: the interval is skewed as its draws are, and stays in the data
+    rare = np.zeros(4000)
+    rare[:3] = 1.0
+    skewed = bootstrap_paired_mean_difference(rare, np.zeros(4000), seed=seed)
+    assert skewed.low >= 0.0
+    assert skewed.high - skewed.estimate > skewed.estimate - skewed.low
+
+
 def test_bootstrap_handles_more_runs_than_one_block() -> None:
     rng = np.random.default_rng(9)
     big = rng.normal(size=50_000)
