@@ -944,6 +944,11 @@ FORBIDDEN_LOADERS = {
     "yaml.Loader", "yaml.FullLoader", "yaml.UnsafeLoader", "yaml.CLoader", "yaml.CFullLoader",
     "yaml.CUnsafeLoader", "yaml.BaseLoader",
 }  # fmt: skip
+# (module, name) of every import of a forbidden module, each with why no input reaches it.
+ALLOWED_IMPORTS = {
+    ("memory.py", "ctypes"): "calls glibc's mallopt and malloc_trim with constant arguments",
+    ("memory.py", "ctypes.util"): "find_library('c'), a constant",
+}
 DYNAMIC_ATTRIBUTES = {"getattr", "setattr", "delattr", "hasattr"}
 # (module, enclosing function, name argument) of every attribute access whose name is not a
 # literal. Each is allowed only because the name provably does not come from input.
@@ -1041,7 +1046,12 @@ def test_no_module_evaluates_imports_unpickles_or_runs_input() -> None:
         smells, computed = code_smells(path.read_text(encoding="utf-8"), path.name)
         found += smells
         dynamic |= computed
-    assert found == []
+    # "memory.py:13: imports ctypes" -> ("memory.py", " imports ctypes")
+    kinds = {smell: (smell.split(":")[0], smell.split(":", 2)[2]) for smell in found}
+    allowed = {(module, f" imports {name}") for module, name in ALLOWED_IMPORTS}
+    assert [smell for smell, kind in kinds.items() if kind not in allowed] == []
+    stale_imports = allowed - set(kinds.values())
+    assert not stale_imports, f"no longer in the code; remove from ALLOWED_IMPORTS: {stale_imports}"
     unexplained = dynamic - set(ALLOWED_DYNAMIC_ATTRIBUTES)
     assert not unexplained, f"getattr & co. with a computed name: {sorted(unexplained)}"
     stale = set(ALLOWED_DYNAMIC_ATTRIBUTES) - dynamic

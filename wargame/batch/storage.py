@@ -353,6 +353,7 @@ def compact(out: Path, runs: int, batch: str, schema: pa.Schema) -> None:
             _merge(target, parts, blocks, {BATCH_KEY: batch.encode("ascii")})
         for part in parts:
             part.unlink()
+    give_back()  # what the merge took: the summary reads the table next
 
 
 def _merge(
@@ -368,8 +369,8 @@ def _merge(
     cache: dict[int, pa.Table] = {}
     try:
         for n, (_, _, index, offset, length) in enumerate(blocks):
-            if index not in cache:
-                if len(cache) >= 4:
+            if index not in cache:  # parts finish about in run order: two are enough
+                if len(cache) >= 2:
                     del cache[next(iter(cache))]
                 cache[index] = read_part(parts[index])
             buffered.append(cache[index].slice(offset, length))
