@@ -16,7 +16,7 @@ from conftest import SCENARIOS, run_cli
 from wargame.batch import runner as batch
 from wargame.batch import spec as specs
 from wargame.batch import worker
-from wargame.batch.continuations import play_continuations
+from wargame.batch.continuations import continuation_chunk, play_continuations
 from wargame.batch.worker import engine_of
 from wargame.engine.model import WargameModel
 from wargame.scenario.loading import load_scenario
@@ -143,6 +143,24 @@ def test_tiny_chunks_and_huge_batches_get_sizes_that_suit_the_lockstep_engine() 
     assert batch.default_chunk_size(32_000, 2) == 2_000  # a sixteenth
     assert batch.default_chunk_size(10**6, 2) == 4_096  # at most 4,096 runs of a variant
     assert batch.default_chunk_size(10**6, 4) == 2_500  # and 10,000 rows a chunk
+
+
+@pytest.mark.parametrize(
+    ("runs", "states", "variants", "workers", "chunk"),
+    [
+        (200, 12, 9, 2, 200),  # a report's risk timeline: a state a chunk
+        (50, 12, 9, 1, 50),
+        (300, 4, 2, 2, 100),  # a few states: each cut in three, for ten chunks at least
+        (10, 1, 3, 1, 1),  # progress by a tenth at most (the dashboard's bar)
+        (5_000, 1, 1, 2, 500),
+        (100_000, 12, 9, 2, 1_099),  # at most 10,000 games a chunk, a state cut evenly
+        (1, 1, 1, 1, 1),
+    ],
+)
+def test_continuations_are_cut_into_whole_states_the_lockstep_engine_plays_well(
+    runs, states, variants, workers, chunk
+) -> None:
+    assert continuation_chunk(runs, states, variants, workers) == chunk
 
 
 def test_a_part_written_just_before_ctrl_c_is_not_written_again(tmp_path, monkeypatch) -> None:
