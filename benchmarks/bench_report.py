@@ -88,7 +88,7 @@ def main() -> None:
         began = time.perf_counter()
         wargame(
             "batch", KOREA, "--runs", runs, "--workers", args.workers, "--sample", "none",
-            "--variants", ",".join(variants), "--out", "batch", cwd=folder,
+            "--variants", ",".join(variants), "--allow-hindsight", "--out", "batch", cwd=folder,
         )  # fmt: skip
         batch_seconds = time.perf_counter() - began
         batch_turns = runs * policies * 12
