@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -345,10 +344,9 @@ def test_invalid_date_and_explicit_int() -> None:
     assert (number.line, number.column, number.message) == (2, 4, "'abc' is not a valid int")
 
 
-def test_huge_base60_number_is_refused_quickly() -> None:
-    start = time.perf_counter()
+def test_huge_base60_number_is_refused_as_too_long() -> None:
+    # (its cost: the hostile corpus's "a huge base-60 number", under the command's budget)
     assert "too long" in only_problem("x: 1:" + "2:" * 500_000 + "3\n").message
-    assert time.perf_counter() - start < 1
 
 
 # --- aliases, size and depth -------------------------------------------------------------------
@@ -361,14 +359,16 @@ def test_undefined_alias() -> None:
     assert "Did you mean 'base'?" in problem.hint
 
 
-def test_billion_laughs_fails_fast() -> None:
+def test_billion_laughs_stops_at_the_first_level_past_the_node_limit() -> None:
+    # 9**10 nodes in all; counting stops at line 6, once 9**6 > MAX_NODES, before the rest
+    # is expanded (what that costs in CPU and memory: the hostile corpus's alias bomb, under
+    # the command's budget, and benchmarks/bench_refusal.py; no wall-clock limit here)
     lines = ['lol0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"lol{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
-    start = time.perf_counter()
     problem = only_problem("\n".join(lines) + "\n")
-    assert time.perf_counter() - start < 1
     assert "too many nodes after expanding aliases (alias bomb?)" in problem.message
-    assert problem.line == 6  # 9**6 nodes are more than MAX_NODES
+    assert problem.line == 6
+    assert 9**5 < MAX_NODES < 9**6
 
 
 @pytest.mark.parametrize(

@@ -159,6 +159,12 @@ SCENARIO_CASES: list[Case] = [
     Case("a key of 1 MiB", text("k" * MiB + ": 1\n"), ("mapping",)),
     Case("a huge integer", text("x: 1" + "0" * 5000 + "\n"), ("too long",), located=True),
     Case(
+        "a huge base-60 number",
+        text("x: 1:" + "2:" * 500_000 + "3\n"),
+        ("too long",),
+        located=True,
+    ),
+    Case(
         "a sexagesimal number",
         text("x: " + ":".join(["59"] * 3000) + "\n"),
         ("too long",),
