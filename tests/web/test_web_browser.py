@@ -97,15 +97,19 @@ def version(page: Any) -> str:
 
 def step(page: Any, button: str) -> float:
     """Click `button` and wait for the page to show the game's next step: the 'Waiting for'
-    line of a newer version and a new log entry; the time that took."""
+    line of a newer version and a new log entry, its row drawn (the count above the log and
+    the log's rows reach the browser as separate updates); the time that took."""
     before = int(page.locator(".log-count").get_attribute("data-entries"))
     seen = version(page)
     began = time.perf_counter()
     page.get_by_role("button", name=button).click()
     page.wait_for_function(
-        """([before, seen]) =>
-            Number(document.querySelector('.log-count').dataset.entries) > before
-            && document.querySelector('.waiting').dataset.version != seen""",
+        """([before, seen]) => {
+            const entries = document.querySelector('.log-count').dataset.entries;
+            const newest = document.querySelector('.log-table tbody tr td');
+            return Number(entries) > before && newest && newest.textContent.trim() == entries
+                && document.querySelector('.waiting').dataset.version != seen;
+        }""",
         arg=[before, seen],
         polling="raf",
     )
