@@ -112,18 +112,24 @@ def play(
     played = engine.play(games, last)
     results = Results(list(seeds), _columns(engine, games, played))
     for i in np.nonzero(games.careful)[0].tolist():
-        from wargame.engine.model import WargameModel  # (mesa, ~90 MiB: only when needed)
-
-        own = None if arrays is None else {path: float(a[i]) for path, a in arrays.items()}
         if start is not None:
             model = start.restored(scenario, seeds[i])
         else:
-            model = WargameModel(scenario, seed=seeds[i], record=False, inputs=own)
+            own = None if arrays is None else {path: float(a[i]) for path, a in arrays.items()}
+            model = _fresh(scenario, seeds[i], own)
         try:
             results.replace(i, summary_row(model.run().summary()))
         finally:
             model.release()
     return results
+
+
+def _fresh(scenario: Scenario, seed: int, inputs: dict[str, float] | None) -> WargameModel:
+    """A game from the scenario's start for the reference engine to play (mesa, ~90 MiB a
+    process, is loaded only for such a game, not by every process that plays in lockstep)."""
+    from wargame.engine.model import WargameModel
+
+    return WargameModel(scenario, seed=seed, record=False, inputs=inputs)
 
 
 def _carry_on(engine: Lockstep, games: Games, saved: WargameModel) -> None:
